@@ -71,7 +71,9 @@ import_cover() {
 	local f=$queue/$cover
 	[ -f "$f" ] || return 0
 	local subject body
-	subject=$(sed -n 's/^Subject: \[PATCH[^]]*\] //p' "$f" | head -n 1)
+	# Headers may be folded onto continuation lines that start with a space.
+	subject=$(awk '/^$/ {exit} /^Subject: / {s = $0; on = 1; next} on && /^ / {s = s $0; next} {on = 0} END {print s}' "$f" |
+		sed 's/^Subject: \[PATCH[^]]*\] //')
 	# Body: after the first blank line following the headers, up to the shortlog line "Name (N):".
 	body=$(awk 'hdr==0 && /^$/ {hdr=1; next} hdr==1 && /^[^ ].* \([0-9]+\):$/ {exit} hdr==1 {print}' "$f")
 	g config branch.main.description "$(printf '%s\n\n%s' "$subject" "$body" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}')"
