@@ -110,7 +110,7 @@ else
 	qemu_dsc=$downloads/qemu_${qemu_version#*:}.dsc
 	if [ ! -f "$qemu_dsc" ]; then
 		say "fetching source $QEMU_SOURCE_PACKAGE=$qemu_version"
-		(cd "$downloads" && apt-get source -qq --download-only "$QEMU_SOURCE_PACKAGE=$qemu_version" >/dev/null) ||
+		(cd "$downloads" && apt-get source -qq -o APT::Sandbox::User=root --download-only "$QEMU_SOURCE_PACKAGE=$qemu_version" >/dev/null) ||
 			die "apt-get source $QEMU_SOURCE_PACKAGE=$qemu_version failed; fix: check deb-src in $deb_src_file and the archive, then re-run"
 	fi
 fi
