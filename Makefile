@@ -15,7 +15,7 @@ H := harness
 export MODES ONLY LIST
 
 .PHONY: help setup linux-tree qemu-tree kernel qemu guest check demo \
-	export-linux export-qemu clean distclean
+	check-bisect export-linux export-qemu clean distclean
 
 help:
 	@echo "make demo          boot the emulated RAS platform and run the SEA demo"
@@ -23,6 +23,7 @@ help:
 	@echo "                   (MODES='vhe nvhe', ONLY=substring, LIST=file)"
 	@echo "make setup         install host packages and fetch the pinned sources"
 	@echo "make kernel|qemu|guest   build one stage"
+	@echo "make check-bisect  build every patch of the kernel series on its own"
 	@echo "make export-linux  write build/linux's commits back to linux/patches"
 	@echo "make export-qemu   write build/qemu's commits back to qemu/patches"
 	@echo "make clean         remove build outputs but keep the trees and downloads"
@@ -50,6 +51,9 @@ check: kernel qemu guest
 
 demo: kernel qemu
 	@$(H)/demo.sh
+
+check-bisect: kernel
+	@$(H)/check-bisect.sh
 
 export-linux:
 	@$(H)/tree.sh export linux

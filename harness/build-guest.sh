@@ -28,7 +28,8 @@ stamp_key=$(
 		git -C "$src" rev-parse HEAD
 		git -C "$src" diff HEAD -- tools include/uapi arch/arm64/include/uapi
 		cat "$list"
-		find "$top/guest" -type f | sort | xargs cat
+		find "$top/guest" "$top/vmm" -type f | sort | xargs cat
+		cat "$kbuild/arch/arm64/boot/Image" | sha256sum
 		${cross}gcc --version | head -n 1
 	} | sha256sum | cut -c1-32
 )
@@ -70,11 +71,24 @@ for prog in "$top"/guest/kvm/*.c; do
 		die "building guest/kvm/$name.c failed; fix: the compiler error above"
 done
 
+say "building the reference VMM and its demo guest"
+make -s -C "$top/vmm" CROSS_COMPILE=$cross CC="ccache ${cross}gcc" O="$out/bin" \
+	LIBFDT="$src/scripts/dtc/libfdt" KHDR="$hdr/include" ||
+	die "building vmm/ failed; fix: the compiler error above"
+vmm_guest=$out/vmm-guest
+rm -rf "$vmm_guest" && mkdir -p "$vmm_guest"
+mv "$out/bin/demo-init" "$vmm_guest/init"
+(cd "$vmm_guest" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible > "$out/vmm-guest.cpio")
+
 say "packing initramfs"
 root=$out/root
 rm -rf "$root"
 mkdir -p "$root"/{bin,etc,lib,kvm/aarch64,dev,proc,sys,tmp}
 cp "$out/bin/init" "$root/init"
+# The reference VMM boots the same kernel Image as its guest.
+mkdir -p "$root/vmm"
+cp "$kbuild/arch/arm64/boot/Image" "$root/vmm/Image"
+cp "$out/vmm-guest.cpio" "$root/vmm/guest.cpio"
 for f in "$out"/bin/*; do [ "$(basename "$f")" = init ] || cp "$f" "$root/bin/"; done
 # Everything the list names must be in the image, or the run has a missing result.
 missing=()

@@ -16,6 +16,10 @@ shift
 # test that prints such a word itself is not mistaken for one.
 splat_re='\[ *[0-9]+\.[0-9]+\] .*(WARNING:|BUG:|Oops|Unable to handle|Kernel panic|Unsupported FSC|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|KASAN|UBSAN|kmemleak: [0-9]+ new suspected|Internal error:|Call trace:)'
 
+splat_lines() {
+	grep -aE "$splat_re" "$1" | grep -avE '^# \[ *[0-9]+\.[0-9]+\] ' || true
+}
+
 passed=0 failed=0 skipped=0
 for arg in "$@"; do
 	mode=${arg%%=*}
@@ -38,9 +42,11 @@ for arg in "$@"; do
 		esac
 	done < <(sed 's/#.*//' "$list")
 	# The console itself is checked like a test: no kernel splat anywhere.
-	if grep -aEq "$splat_re" "$log"; then
+	# A line that starts "# [" is a kernel message a test relays from its
+	# own guest (the reference VMM's guest dies on purpose in the demo).
+	if splat_lines "$log" | grep -q .; then
 		printf 'FAIL  %-5s console: kernel splat in %s:\n' "$mode" "$log"
-		grep -aE "$splat_re" "$log" | head -n 5 | sed 's/^/      /'
+		splat_lines "$log" | head -n 5 | sed 's/^/      /'
 		failed=$((failed + 1))
 	else
 		printf 'PASS  %-5s console: no kernel splat\n' "$mode"
