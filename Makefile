@@ -14,7 +14,7 @@ SHELL := /bin/bash
 H := harness
 export MODES ONLY LIST
 
-.PHONY: help setup linux-tree qemu-tree kernel qemu guest check demo \
+.PHONY: help setup linux-tree qemu-tree kernel qemu guest check check-debug demo bench \
 	check-bisect export-linux export-qemu clean distclean
 
 help:
@@ -23,6 +23,9 @@ help:
 	@echo "                   (MODES='vhe nvhe', ONLY=substring, LIST=file)"
 	@echo "make setup         install host packages and fetch the pinned sources"
 	@echo "make kernel|qemu|guest   build one stage"
+	@echo "make check-debug   the series' and robustness tests on a debug kernel"
+	@echo "                   (lockdep, KASAN, UBSAN, kmemleak), VHE and nVHE"
+	@echo "make bench         base vs series costs under -icount (build/bench.md)"
 	@echo "make check-bisect  build every patch of the kernel series on its own"
 	@echo "make export-linux  write build/linux's commits back to linux/patches"
 	@echo "make export-qemu   write build/qemu's commits back to qemu/patches"
@@ -49,8 +52,16 @@ guest: kernel
 check: kernel qemu guest
 	@$(H)/check.sh
 
+check-debug: kernel qemu
+	@$(H)/build-kernel.sh debug
+	@$(H)/build-guest.sh guest/debug.list
+	@LIST=guest/debug.list FLAVOUR=debug $(H)/check.sh
+
 demo: kernel qemu
 	@$(H)/demo.sh
+
+bench: kernel qemu
+	@$(H)/bench.sh
 
 check-bisect: kernel
 	@$(H)/check-bisect.sh

@@ -64,6 +64,10 @@ kvm_cflags=(-O2 -g -Wall -Wstrict-prototypes -Wuninitialized -std=gnu99 -D_GNU_S
 	-I"$kvm_src/.." -I"$src/tools/arch/arm64/include/generated" -isystem "$hdr/include")
 mkdir -p "$out/bin"
 ${cross}gcc "${guest_cflags[@]}" -static -o "$out/bin/init" "$top/guest/init.c"
+for prog in "$top"/guest/tools/*.c; do
+	${cross}gcc "${guest_cflags[@]}" -o "$out/bin/$(basename "$prog" .c)" "$prog" ||
+		die "building ${prog#$top/} failed; fix: the compiler error above"
+done
 for prog in "$top"/guest/kvm/*.c; do
 	[ -e "$prog" ] || continue
 	name=$(basename "$prog" .c)

@@ -2,7 +2,9 @@
 # Stage 3: configure and build the arm64 kernel Image from build/linux.
 #
 #   build-kernel.sh [FLAVOUR]     FLAVOUR selects linux/config/FLAVOUR.config on top of
-#                                 base.config (default: none, the base kernel)
+#                                 base.config (default: none)
+#   KERNEL_SRC=DIR KERNEL_OUT=DIR build another tree (make bench builds the
+#                                 unpatched base this way)
 #
 # Output: build/kernel[-FLAVOUR]/arch/arm64/boot/Image. Nothing is rebuilt when the
 # tree, the fragments and the toolchain are unchanged (a content stamp, not mtimes).
@@ -21,8 +23,9 @@ if [ -n "$flavour" ]; then
 	fragments+=("$top/linux/config/$flavour.config")
 	out=$top/build/kernel-$flavour
 fi
-src=$top/build/linux
-[ -d "$src/.git" ] || die "build/linux missing; fix: run 'make linux-tree'"
+src=${KERNEL_SRC:-$top/build/linux}
+out=${KERNEL_OUT:-$out}
+[ -e "$src/.git" ] || die "${src#$top/} missing; fix: run 'make linux-tree'"
 
 export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 export KBUILD_BUILD_TIMESTAMP="Sat Jan  1 00:00:00 UTC 2000" KBUILD_BUILD_USER=sea KBUILD_BUILD_HOST=harness

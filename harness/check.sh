@@ -4,6 +4,7 @@
 #   MODES="vhe nvhe"   the KVM modes to run (default: KVM_MODES in platform.env)
 #   ONLY=SUBSTRING     run only the tests whose name contains SUBSTRING
 #   LIST=FILE          the test list (default: guest/tests.list)
+#   FLAVOUR=NAME       the kernel built with linux/config/NAME.config (default: none)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -11,6 +12,9 @@ top=$(dirname "$here")
 . "$here/platform.env"
 
 list=${LIST:-$top/guest/tests.list}
+[ -f "$list" ] || die "LIST='$list' does not exist; fix: give a test list such as guest/tests.list"
+flavour=${FLAVOUR:-}
+image=$top/build/kernel${flavour:+-$flavour}/arch/arm64/boot/Image
 modes=${MODES:-$KVM_MODES}
 only=${ONLY:-}
 for m in $modes; do
@@ -24,15 +28,21 @@ if [ -n "$only" ]; then
 	run_list=$logs/only.list
 	mkdir -p "$logs"
 	awk -v o="$only" '/^[[:space:]]*#/ || NF == 0 || index($1, o)' "$list" > "$run_list"
-	grep -qv '^[[:space:]]*#' "$run_list" || die "ONLY='$only' matches no test in ${list#$top/}; fix: use part of a name listed there"
+	grep -qE '^[[:space:]]*[^#[:space:]]' "$run_list" || die "ONLY='$only' matches no test in ${list#$top/}; fix: use part of a name listed there"
 fi
 
+# The harness's own bad-input tests come first (they take a second); they
+# run check.sh themselves, with SEA_IN_SELFTEST set so that it goes no deeper.
 results=()
+if [ -z "${SEA_IN_SELFTEST:-}" ]; then
+	SEA_IN_SELFTEST=1 "$here/selftest.sh" "$logs/selftest.log" "$logs/selftest.list"
+	results=("host=$logs/selftest.log@$logs/selftest.list")
+fi
 vm_failed=0
 for m in $modes; do
-	log=$logs/check-$m.log
+	log=$logs/check${flavour:+-$flavour}-$m.log
 	rm -f "$log"
-	"$here/run-vm.sh" "$m" "$initramfs" "$log" "" "${only:+sea.only=$only}" || vm_failed=1
+	"$here/run-vm.sh" "$m" "$initramfs" "$log" "$image" "${only:+sea.only=$only}" || vm_failed=1
 	results+=("$m=$log")
 done
 "$here/verdict.sh" "$run_list" "${results[@]}" || exit 1

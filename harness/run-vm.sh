@@ -38,14 +38,14 @@ set +e
 if [ "${SEA_VERBOSE:-0}" = 1 ]; then
 	timeout --kill-after=10 "$budget" "$qemu" \
 		-M "$QEMU_MACHINE" -cpu "$QEMU_CPU" -smp "$QEMU_SMP" -m "$QEMU_MEMORY" \
-		-kernel "$image" -initrd "$initramfs" -append "$cmdline" \
+		-kernel "$image" -initrd "$initramfs" -append "$cmdline" $QEMU_EXTRA_ARGS \
 		-nodefaults -display none -serial stdio -monitor none -no-reboot \
 		</dev/null 2>"$log.qemu-stderr" | tee "$log"
 	rc=${PIPESTATUS[0]}
 else
 	timeout --kill-after=10 "$budget" "$qemu" \
 		-M "$QEMU_MACHINE" -cpu "$QEMU_CPU" -smp "$QEMU_SMP" -m "$QEMU_MEMORY" \
-		-kernel "$image" -initrd "$initramfs" -append "$cmdline" \
+		-kernel "$image" -initrd "$initramfs" -append "$cmdline" $QEMU_EXTRA_ARGS \
 		-nodefaults -display none -serial stdio -monitor none -no-reboot \
 		</dev/null >"$log" 2>"$log.qemu-stderr"
 	rc=$?

@@ -3,7 +3,9 @@
 # "N passed, N failed, N skipped". Exits non-zero on any failure, timeout, missing
 # result, or kernel splat anywhere in a console log.
 #
-#   verdict.sh TESTS_LIST MODE=LOG [MODE=LOG...]
+#   verdict.sh TESTS_LIST MODE=LOG[@LIST] [MODE=LOG[@LIST]...]
+#
+# A MODE=LOG@LIST argument checks that log against its own list.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -24,6 +26,8 @@ passed=0 failed=0 skipped=0
 for arg in "$@"; do
 	mode=${arg%%=*}
 	log=${arg#*=}
+	mode_list=$list
+	case "$log" in *@*) mode_list=${log#*@} log=${log%@*} ;; esac
 	if [ ! -f "$log" ]; then
 		say "no console log for $mode ($log)"
 		log=/dev/null
@@ -40,7 +44,7 @@ for arg in "$@"; do
 		*"# SKIP"*) printf 'SKIP  %-5s %s (%s)\n' "$mode" "$name" "${detail#SKIP }"; skipped=$((skipped + 1)) ;;
 		*) printf 'PASS  %-5s %s (%s)\n' "$mode" "$name" "${detail#time=}"; passed=$((passed + 1)) ;;
 		esac
-	done < <(sed 's/#.*//' "$list")
+	done < <(sed 's/#.*//' "$mode_list")
 	# The console itself is checked like a test: no kernel splat anywhere.
 	# A line that starts "# [" is a kernel message a test relays from its
 	# own guest (the reference VMM's guest dies on purpose in the demo).
