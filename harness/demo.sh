@@ -50,6 +50,14 @@ function field(name,    v) {
 	printf "vmm    SIGBUS in the VMM while %s (si_code %s): %s\n", field("during"), field("si_code"), field("outcome")
 	next
 }
+/"event":"page-retired"/ {
+	printf "vmm      -> guest page %s: %s\n", field("gpa"), field("page")
+	next
+}
+/"event":"hwpoison-signal"/ {
+	printf "vmm    memory-failure SIGBUS on vCPU %s for gpa %s: %s; %s\n", field("vcpu"), field("gpa"), field("page"), field("injected")
+	next
+}
 /"event":"restart"/ {
 	printf "vmm    the guest reset: boot %s starts with %s retired pages already replaced\n",
 		field("boot"), field("retired_pages")

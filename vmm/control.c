@@ -14,6 +14,12 @@
  *   0x28 RETIRED_INDEX WO  selects an entry of the retired-page list
  *   0x30 RETIRED_GPA   RO  that entry's guest page, or ~0 past the end
  *   0x38 RETIRED_COUNT RO  guest pages retired (replaced after poison)
+ *   0x40 DEVICE_READ   WO  the device reads 8 bytes of guest memory at this
+ *                          guest physical address, as a DMA would
+ *   0x48 DEVICE_DATA   RO  what it read (STATUS: 0 ok, 1 not RAM, 2 poisoned)
+ *
+ * STATUS and DEVICE_DATA are per device, not per vCPU: the demo guest uses
+ * the device from one process at a time.
  */
 #include <string.h>
 
@@ -27,6 +33,8 @@
 #define CONTROL_RETIRED_INDEX	0x28
 #define CONTROL_RETIRED_GPA	0x30
 #define CONTROL_RETIRED_COUNT	0x38
+#define CONTROL_DEVICE_READ	0x40
+#define CONTROL_DEVICE_DATA	0x48
 
 static const char *const steps[] = {
 	[1] = "victim-data",	/* guest: a process killed by SIGBUS on a data read, others run on */
@@ -35,6 +43,7 @@ static const char *const steps[] = {
 	[4] = "guest-restart",	/* VMM: the guest reset and was booted again */
 	[5] = "restart-clean",	/* guest: after the restart, every retired page reads fine */
 	[6] = "threshold",	/* VMM: the distinct-page threshold stopped the VM */
+	[7] = "vmm-sigbus",	/* guest: a device read of poisoned memory failed cleanly */
 };
 
 const char *step_name(int step)
@@ -64,19 +73,22 @@ static void report_step(struct vm *vm, uint64_t step, bool ok)
 			vm->steps_failed |= 1ULL << step;
 	}
 	pthread_mutex_unlock(&vm->lock);
-	event_printf("{\"event\":\"guest-step\",\"step\":\"%s\",\"ok\":%s}",
-		     step_name(step), ok ? "true" : "false");
+	event("guest-step", ",\"step\":\"%s\",\"ok\":%s", step_name(step), ok ? "true" : "false");
 }
 
 void control_mmio(struct vm *vm, uint64_t offset, uint8_t *data, uint32_t len, bool is_write)
 {
-	uint64_t value = 0;
+	uint64_t value = 0, device_data = 0;
+	int status = 0;
 
 	if (is_write) {
 		memcpy(&value, data, len > 8 ? 8 : len);
 		switch (offset) {
 		case CONTROL_POISON:
-			vm->control_status = sea_poison_guest_page(vm, value);
+			status = sea_poison_guest_page(vm, value);
+			break;
+		case CONTROL_DEVICE_READ:
+			status = sea_device_read(vm, value, &device_data);
 			break;
 		case CONTROL_STEP_OK:
 			report_step(vm, value, true);
@@ -85,8 +97,16 @@ void control_mmio(struct vm *vm, uint64_t offset, uint8_t *data, uint32_t len, b
 			report_step(vm, value, false);
 			break;
 		case CONTROL_RETIRED_INDEX:
+			pthread_mutex_lock(&vm->lock);
 			vm->control_index = value;
+			pthread_mutex_unlock(&vm->lock);
 			break;
+		}
+		if (offset == CONTROL_POISON || offset == CONTROL_DEVICE_READ) {
+			pthread_mutex_lock(&vm->lock);
+			vm->control_status = status;
+			vm->control_data = device_data;
+			pthread_mutex_unlock(&vm->lock);
 		}
 		return;
 	}
@@ -105,6 +125,9 @@ void control_mmio(struct vm *vm, uint64_t offset, uint8_t *data, uint32_t len, b
 		break;
 	case CONTROL_RETIRED_COUNT:
 		value = vm->retired_count;
+		break;
+	case CONTROL_DEVICE_DATA:
+		value = vm->control_data;
 		break;
 	}
 	pthread_mutex_unlock(&vm->lock);

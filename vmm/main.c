@@ -28,8 +28,8 @@ static void usage(FILE *out)
 		"  --append ARGS     add to the guest kernel command line\n"
 		"  --max-boots N     restarts allowed after guest resets, plus one (default 3)\n"
 		"  --expect STEPS    comma-separated steps that must be observed for exit status 0:\n"
-		"                    victim-data, victim-exec, kernel-consumer, guest-restart,\n"
-		"                    restart-clean, threshold\n", MAX_VCPUS);
+		"                    victim-data, victim-exec, vmm-sigbus, kernel-consumer,\n"
+		"                    guest-restart, restart-clean, threshold\n", MAX_VCPUS);
 }
 
 /* Parses a whole decimal number in [min, max], or exits naming the option. */
@@ -133,7 +133,7 @@ static int report(struct vm *vm)
 	uint64_t expected = vm->opts->expect ? parse_expect(vm->opts->expect) : 0;
 	uint64_t missing = expected & ~vm->steps_ok;
 	char pages[MAX_RETIRED * 20 + 1] = "";
-	char steps[512] = "";
+	char steps[512] = "", detail[512];
 	size_t len = 0;
 	int i, ok;
 
@@ -148,11 +148,11 @@ static int report(struct vm *vm)
 				vm->steps_ok >> i & 1 ? "observed" : "missing");
 	}
 	ok = vm->stop != STOP_ERROR && vm->stop != STOP_RESET && !missing && !vm->steps_failed;
-	event_printf("{\"time\":%.3f,\"event\":\"report\",\"stop\":\"%s\",\"detail\":\"%s\",\"boots\":%d,"
-		     "\"seas\":%llu,\"distinct_pages\":%d,\"retired\":[%s],\"steps\":{%s},\"ok\":%s}",
-		     now_seconds(), stop_names[vm->stop], vm->stop_detail, vm->boot,
-		     (unsigned long long)vm->sea_count, vm->retired_count, pages, steps,
-		     ok ? "true" : "false");
+	event("report", ",\"stop\":\"%s\",\"detail\":\"%s\",\"boots\":%d,\"seas\":%llu,"
+	      "\"distinct_pages\":%d,\"retired\":[%s],\"steps\":{%s},\"ok\":%s",
+	      stop_names[vm->stop], json_escape(vm->stop_detail, detail, sizeof(detail)), vm->boot,
+	      (unsigned long long)vm->sea_count, vm->retired_count, pages, steps,
+	      ok ? "true" : "false");
 	return ok ? 0 : 1;
 }
 
@@ -179,7 +179,7 @@ int main(int argc, char **argv)
 			(unsigned long long)opts.memory_mb);
 		return 2;
 	}
-	sea_init();
+	sea_init(MAX_RETIRED);
 
 	for (vm.boot = 1;; vm.boot++) {
 		vm.stop = STOP_NONE;
@@ -191,21 +191,19 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (vm.boot == 1)
-			event_printf("{\"time\":%.3f,\"event\":\"start\",\"vcpus\":%d,\"memory_mib\":%llu,"
-				     "\"sea_to_user\":%s,\"inject_caps\":%d,\"threshold\":%d}",
-				     now_seconds(), opts.vcpus, (unsigned long long)opts.memory_mb,
-				     vm.sea_to_user ? "true" : "false", vm.inject_caps, opts.threshold);
-		if (vm.boot == 1 && !vm.sea_to_user)
-			printf("seavmm: KVM_CAP_ARM_SEA_TO_USER is not available: guest SEAs will reach "
-			       "the guest as SErrors and this VMM will not see them\n");
+			event("start", ",\"vcpus\":%d,\"memory_mib\":%llu,\"sea_to_user\":%s,"
+			      "\"inject_caps\":%d,\"threshold\":%d%s",
+			      opts.vcpus, (unsigned long long)opts.memory_mb,
+			      vm.sea_to_user ? "true" : "false", vm.inject_caps, opts.threshold,
+			      vm.sea_to_user ? "" : ",\"note\":\"KVM_CAP_ARM_SEA_TO_USER is not "
+			      "available: guest SEAs end as SErrors in the guest, unseen by this VMM\"");
 		vm_run(&vm);
 		vm_destroy(&vm);
 		uart_flush();
 		if (vm.stop != STOP_RESET || vm.boot >= opts.max_boots)
 			break;
 		vm.steps_ok |= 1ULL << step_by_name("guest-restart");
-		event_printf("{\"time\":%.3f,\"event\":\"restart\",\"boot\":%d,\"retired_pages\":%d}",
-			     now_seconds(), vm.boot + 1, vm.retired_count);
+		event("restart", ",\"boot\":%d,\"retired_pages\":%d", vm.boot + 1, vm.retired_count);
 	}
 	status = report(&vm);
 	sea_clear_injected();

@@ -74,6 +74,9 @@ static void put_char(char c)
 {
 	if (c == '\r')
 		return;
+	/* Only the VMM's JSON events start a line with '{': a guest cannot fake one. */
+	if (c == '{' && uart.len == 0)
+		uart.line[uart.len++] = ' ';
 	uart.line[uart.len++] = c;
 	if (c == '\n' || uart.len == sizeof(uart.line))
 		flush_line();

@@ -48,7 +48,7 @@ void vm_request_stop(struct vm *vm, enum stop_reason reason, const char *fmt, ..
 
 	pthread_mutex_lock(&vm->lock);
 	if (vm->stop == STOP_NONE) {
-		vm->stop = reason;
+		__atomic_store_n(&vm->stop, reason, __ATOMIC_RELEASE);
 		va_start(ap, fmt);
 		vsnprintf(vm->stop_detail, sizeof(vm->stop_detail), fmt, ap);
 		va_end(ap);
@@ -328,13 +328,16 @@ static void *vcpu_thread(void *arg)
 
 	for (;;) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
-				if (vm->stop != STOP_NONE)
-					break;
-				continue;
+			if (errno != EINTR && errno != EAGAIN) {
+				vm_request_stop(vm, STOP_ERROR, "vCPU %d: KVM_RUN: %s", vcpu->id,
+						strerror(errno));
+				break;
 			}
-			vm_request_stop(vm, STOP_ERROR, "vCPU %d: KVM_RUN: %s", vcpu->id, strerror(errno));
-			break;
+			/* A kick to stop, or a memory-failure SIGBUS to deal with. */
+			sea_handle_hwpoison_signal(vcpu);
+			if (__atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE) != STOP_NONE)
+				break;
+			continue;
 		}
 		switch (vcpu->run->exit_reason) {
 		case KVM_EXIT_MMIO:
@@ -354,7 +357,7 @@ static void *vcpu_thread(void *arg)
 					vcpu->id, vcpu->run->exit_reason);
 			break;
 		}
-		if (vm->stop != STOP_NONE)
+		if (__atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE) != STOP_NONE)
 			break;
 	}
 	return NULL;
@@ -367,7 +370,8 @@ static void kick(int sig)
 /* Runs the vCPUs until something stops the VM; returns why. */
 int vm_run(struct vm *vm)
 {
-	struct sigaction sa = { .sa_handler = kick };
+	/* SA_RESTART spares stdio; KVM_RUN returns EINTR regardless. */
+	struct sigaction sa = { .sa_handler = kick, .sa_flags = SA_RESTART };
 	int i;
 
 	sigaction(SIGUSR1, &sa, NULL);

@@ -29,12 +29,6 @@
 #define MAX_VCPUS		8
 #define MAX_RETIRED		1024
 
-/* KVM_SET_VCPU_EVENTS extensions of the series (see linux/patches). */
-#ifndef KVM_ARM_INJECT_EXT_IABT
-#define KVM_ARM_INJECT_EXT_IABT		(1 << 1)
-#define KVM_ARM_INJECT_EXT_ABT_ESR	(1 << 2)
-#endif
-
 struct options {
 	const char *kernel;
 	const char *initrd;
@@ -84,6 +78,7 @@ struct vm {
 	uint64_t steps_ok, steps_failed;	/* bit n: guest step n reported */
 	uint64_t control_index;
 	uint64_t control_status;
+	uint64_t control_data;
 };
 
 /* vm.c */
@@ -110,11 +105,15 @@ const char *step_name(int step);
 int step_by_name(const char *name);
 
 /* sea.c */
-void sea_init(void);
+void sea_init(size_t max_quarantine);
 void sea_handle_exit(struct vcpu *vcpu);
+bool sea_handle_hwpoison_signal(struct vcpu *vcpu);
 int sea_poison_guest_page(struct vm *vm, uint64_t gpa);
+int sea_device_read(struct vm *vm, uint64_t gpa, uint64_t *value);
 void sea_clear_injected(void);
-void event_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One JSON event line: {"time":T,"event":"NAME" FIELDS}, FIELDS starting with ','. */
+void event(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *json_escape(const char *s, char *buf, size_t size);
 double now_seconds(void);
 
 #endif

@@ -8,13 +8,15 @@
  *     guest kernel kills it with SIGBUS, and a second workload then runs to
  *     completion;
  *   2 victim-exec: the same with an instruction fetch from a poisoned code page;
+ *   7 vmm-sigbus: the VMM's device reads a poisoned page for the guest: the
+ *     VMM takes the SIGBUS itself, and the device reports an error;
  *   3 kernel-consumer: the guest kernel itself reads a poisoned page (a write()
  *     from it); the guest dies (oops=panic, panic=-1) and the VMM restarts it;
  *  after the restart:
  *   5 restart-clean: every page the VMM retired reads fine, through the kernel;
  *   6 threshold: more victims, until the VMM's threshold stops the VM.
  *
- * demo.scenario=short on the command line stops after step 2 (make check).
+ * demo.scenario=short on the command line stops after step 7 (make check).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,11 +43,14 @@
 #define CONTROL_RETIRED_INDEX	0x28
 #define CONTROL_RETIRED_GPA	0x30
 #define CONTROL_RETIRED_COUNT	0x38
+#define CONTROL_DEVICE_READ	0x40
+#define CONTROL_DEVICE_DATA	0x48
 
 #define STEP_VICTIM_DATA	1
 #define STEP_VICTIM_EXEC	2
 #define STEP_RESTART_CLEAN	5
 #define STEP_THRESHOLD		6
+#define STEP_VMM_SIGBUS		7
 
 #define POOL_PAGES		64
 #define INSN_RET		0xd65f03c0U
@@ -221,6 +226,23 @@ static void kernel_consumes(void *page)
 	_exit(1);
 }
 
+/* The VMM's device reads a poisoned page: the device must fail, not the VMM. */
+static bool device_reads_poison(void *page)
+{
+	uint64_t status;
+
+	if (poison(page))
+		return false;
+	printf("demo: asking the VMM's device to read poisoned page %p (GPA 0x%llx)\n", page,
+	       (unsigned long long)guest_pa(page));
+	control_write(CONTROL_DEVICE_READ, guest_pa(page));
+	status = control_read(CONTROL_STATUS);
+	printf("demo: the device read %s (status %llu)\n",
+	       status == 2 ? "failed with a memory error, the VMM carries on" : "did not fail",
+	       (unsigned long long)status);
+	return status == 2;
+}
+
 static void first_boot(bool short_scenario)
 {
 	uint8_t *code = mmap(NULL, page_size, PROT_READ | PROT_WRITE | PROT_EXEC,
@@ -233,6 +255,7 @@ static void first_boot(bool short_scenario)
 
 	report(STEP_VICTIM_DATA, victim_then_workload(read_page, pool));
 	report(STEP_VICTIM_EXEC, victim_then_workload(call_page, code));
+	report(STEP_VMM_SIGBUS, device_reads_poison(pool + 3 * page_size));
 	if (short_scenario)
 		power_off();
 	in_child(kernel_consumes, pool + page_size);
