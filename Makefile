@@ -7,6 +7,7 @@
 # phony and cheap to re-run: nothing is rebuilt when its inputs did not change.
 
 SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
 .ONESHELL:
 .NOTPARALLEL:
 .DEFAULT_GOAL := help
