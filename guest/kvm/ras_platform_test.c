@@ -8,6 +8,8 @@
  *  - injector_bad_input: an unknown error type or command, an address outside
  *    RAM, clearing a granule that is not poisoned and a write of a read-only
  *    register each give their error status and change nothing.
+ *  - injector_hostile: thousands of random register writes poison nothing,
+ *    and the device (and QEMU) still answer.
  *  - poisoned_write_lands: writing a poisoned page is not an error, and the
  *    data is there once the poison is cleared.
  *  - host_read_sigbus: a host userspace read of a poisoned page kills the
@@ -89,6 +91,46 @@ static void test_injector_bad_input(void)
 	TEST_ASSERT_EQ(page[4095], 0x5a);
 	munmap(page, 4096);
 	ksft_test_result_pass("injector_bad_input\n");
+}
+
+/*
+ * Hostile register values: random writes to every register but COMMAND, and
+ * random commands while ADDR is outside RAM (so none can poison anything).
+ * Nothing may get poisoned, and the device must still answer.
+ */
+static void test_injector_hostile(void)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	int writes = 0;
+
+	for (int i = 0; i < 4000; i++) {
+		unsigned int reg;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		reg = (x >> 3) % 0x400 * 4;
+		if (reg == MEI_REG_COMMAND)
+			continue;
+		mei_write(reg, x);
+		writes++;
+	}
+	for (int i = 0; i < 200; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		mei_write(MEI_REG_ADDR_LO, 0);
+		mei_write(MEI_REG_ADDR_HI, 0xffff0000 | (uint32_t)x);
+		mei_write(MEI_REG_TYPE, x >> 32);
+		mei_write(MEI_REG_COMMAND, i % 3 == 2 ? MEI_CMD_CLEAR_ALL : x >> 40);
+		writes += 4;
+	}
+	TEST_ASSERT_EQ(mei_read(MEI_REG_COUNT), 0);
+	TEST_ASSERT_EQ(mei_read(MEI_REG_ID), MEI_ID_VALUE);
+	TEST_ASSERT_EQ(mei_read(MEI_REG_GRANULE), 4096);
+	ksft_print_msg("%d hostile register writes: nothing poisoned, the device still answers\n",
+		       writes);
+	ksft_test_result_pass("injector_hostile\n");
 }
 
 static void test_poisoned_write_lands(void)
@@ -229,9 +271,10 @@ int main(void)
 	atexit(clear_all_poison);
 
 	ksft_print_header();
-	ksft_set_plan(5);
+	ksft_set_plan(6);
 	test_injector_registers();
 	test_injector_bad_input();
+	test_injector_hostile();
 	test_poisoned_write_lands();
 	test_host_read_sigbus();
 	test_guest_read_serror();
