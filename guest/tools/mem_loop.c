@@ -12,7 +12,7 @@
 #include <time.h>
 
 #define BUFFER_BYTES	(64UL << 20)
-#define PASSES		8
+#define PASSES		24
 
 int main(void)
 {
