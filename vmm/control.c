@@ -7,7 +7,8 @@
  * which guest pages the VMM has retired. All registers are 64-bit.
  *
  *   0x00 POISON        WO  guest physical address to poison
- *   0x08 STATUS        RO  0 ok, 1 not guest RAM, 2 injector failed
+ *   0x08 STATUS        RO  0 ok, 1 not guest RAM, 2 memory error (the injection
+ *                          failed, or the device read hit poison)
  *   0x10 STEP_OK       WO  the guest observed step N as expected
  *   0x18 STEP_FAIL     WO  the guest observed step N go wrong
  *   0x20 BOOT          RO  1 on the first boot, 2 after the first restart, ...
@@ -16,7 +17,7 @@
  *   0x38 RETIRED_COUNT RO  guest pages retired (replaced after poison)
  *   0x40 DEVICE_READ   WO  the device reads 8 bytes of guest memory at this
  *                          guest physical address, as a DMA would
- *   0x48 DEVICE_DATA   RO  what it read (STATUS: 0 ok, 1 not RAM, 2 poisoned)
+ *   0x48 DEVICE_DATA   RO  what it read
  *
  * STATUS and DEVICE_DATA are per device, not per vCPU: the demo guest uses
  * the device from one process at a time.
@@ -24,26 +25,16 @@
 #include <string.h>
 
 #include "vmm.h"
-
-#define CONTROL_POISON		0x00
-#define CONTROL_STATUS		0x08
-#define CONTROL_STEP_OK		0x10
-#define CONTROL_STEP_FAIL	0x18
-#define CONTROL_BOOT		0x20
-#define CONTROL_RETIRED_INDEX	0x28
-#define CONTROL_RETIRED_GPA	0x30
-#define CONTROL_RETIRED_COUNT	0x38
-#define CONTROL_DEVICE_READ	0x40
-#define CONTROL_DEVICE_DATA	0x48
+#include "control_regs.h"
 
 static const char *const steps[] = {
-	[1] = "victim-data",	/* guest: a process killed by SIGBUS on a data read, others run on */
-	[2] = "victim-exec",	/* guest: the same for an instruction fetch */
-	[3] = "kernel-consumer",	/* VMM: an SEA taken by the guest kernel (EL1) */
-	[4] = "guest-restart",	/* VMM: the guest reset and was booted again */
-	[5] = "restart-clean",	/* guest: after the restart, every retired page reads fine */
-	[6] = "threshold",	/* VMM: the distinct-page threshold stopped the VM */
-	[7] = "vmm-sigbus",	/* guest: a device read of poisoned memory failed cleanly */
+	[STEP_VICTIM_DATA] = "victim-data",	/* guest: a process killed by SIGBUS on a data read, others run on */
+	[STEP_VICTIM_EXEC] = "victim-exec",	/* guest: the same for an instruction fetch */
+	[STEP_KERNEL_CONSUMER] = "kernel-consumer",	/* VMM: an SEA taken by the guest kernel (EL1) */
+	[STEP_GUEST_RESTART] = "guest-restart",	/* VMM: the guest reset and was booted again */
+	[STEP_RESTART_CLEAN] = "restart-clean",	/* guest: after the restart, every retired page reads fine */
+	[STEP_THRESHOLD] = "threshold",	/* VMM: the distinct-page threshold stopped the VM */
+	[STEP_VMM_SIGBUS] = "vmm-sigbus",	/* guest: a device read of poisoned memory failed cleanly */
 };
 
 const char *step_name(int step)

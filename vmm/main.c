@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "vmm.h"
+#include "control_regs.h"
 
 #define DEFAULT_CMDLINE "console=ttyS0 panic=-1 oops=panic"
 
@@ -202,7 +203,7 @@ int main(int argc, char **argv)
 		uart_flush();
 		if (vm.stop != STOP_RESET || vm.boot >= opts.max_boots)
 			break;
-		vm.steps_ok |= 1ULL << step_by_name("guest-restart");
+		vm.steps_ok |= 1ULL << STEP_GUEST_RESTART;
 		event("restart", ",\"boot\":%d,\"retired_pages\":%d", vm.boot + 1, vm.retired_count);
 	}
 	status = report(&vm);

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "vmm.h"
+#include "control_regs.h"
 #include "../guest/mem_error_injector.h"
 
 #define ESR_EC(esr)		(((esr) >> 26) & 0x3f)
@@ -203,16 +204,16 @@ int sea_poison_guest_page(struct vm *vm, uint64_t gpa)
 	uint64_t pa;
 
 	if (!op.hva)
-		return 1;
+		return CONTROL_STATUS_NOT_RAM;
 	if (!mei_regs) {
 		event("poison-request", ",\"gpa\":\"0x%llx\",\"ok\":false,\"reason\":\"no injector\"",
 		      (unsigned long long)gpa);
-		return 2;
+		return CONTROL_STATUS_MEMORY_ERROR;
 	}
 	/* Resident and the VMM's own, so that it has a host physical address. */
 	if (!guarded(populate, &op, &info)) {
 		log_sigbus("populating a page to poison", &info, "handled: already poisoned");
-		return 2;
+		return CONTROL_STATUS_MEMORY_ERROR;
 	}
 	pa = mei_virt_to_phys(op.hva);
 
@@ -225,7 +226,7 @@ int sea_poison_guest_page(struct vm *vm, uint64_t gpa)
 	event("poison-request", ",\"gpa\":\"0x%llx\",\"host_pa\":\"0x%llx\",\"ok\":%s",
 	      (unsigned long long)gpa, (unsigned long long)pa,
 	      status == MEI_STATUS_OK ? "true" : "false");
-	return status == MEI_STATUS_OK ? 0 : 2;
+	return status == MEI_STATUS_OK ? CONTROL_STATUS_OK : CONTROL_STATUS_MEMORY_ERROR;
 }
 
 /* Poison the VMM injected on the guest's behalf is cleared when it exits. */
@@ -301,7 +302,7 @@ int sea_device_read(struct vm *vm, uint64_t gpa, uint64_t *value)
 	siginfo_t info;
 
 	if (!op.hva)
-		return 1;
+		return CONTROL_STATUS_NOT_RAM;
 	if (guarded(read_guest_u64, &op, &info)) {
 		*value = op.value;
 		return 0;
@@ -314,7 +315,7 @@ int sea_device_read(struct vm *vm, uint64_t gpa, uint64_t *value)
 	pthread_mutex_unlock(&vm->lock);
 	event("page-retired", ",\"gpa\":\"0x%llx\",\"page\":\"%s\"", (unsigned long long)page,
 	      how ? how : "replacement failed");
-	return 2;
+	return CONTROL_STATUS_MEMORY_ERROR;
 }
 
 static const char *ec_name(unsigned int ec)
@@ -414,7 +415,7 @@ static void after_abort(struct vcpu *vcpu, int distinct)
 	if (distinct < vm->opts->threshold)
 		return;
 	pthread_mutex_lock(&vm->lock);
-	vm->steps_ok |= 1ULL << step_by_name("threshold");
+	vm->steps_ok |= 1ULL << STEP_THRESHOLD;
 	pthread_mutex_unlock(&vm->lock);
 	vm_request_stop(vm, STOP_THRESHOLD, "%d distinct guest pages poisoned (threshold %d)",
 			distinct, vm->opts->threshold);
@@ -439,7 +440,7 @@ void sea_handle_exit(struct vcpu *vcpu)
 		page = retire_guest_page(vm, gpa, &hva, &pa);
 	distinct = vm->retired_count;
 	if (guest_el == 1)
-		vm->steps_ok |= 1ULL << step_by_name("kernel-consumer");
+		vm->steps_ok |= 1ULL << STEP_KERNEL_CONSUMER;
 	pthread_mutex_unlock(&vm->lock);
 
 	injected_as = inject_abort(vcpu, esr);

@@ -33,24 +33,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../control_regs.h"
+
 #define CONTROL_NODE		"/sys/firmware/devicetree/base/control@a000000"
 #define CONTROL_BASE		0x0a000000UL
-#define CONTROL_POISON		0x00
-#define CONTROL_STATUS		0x08
-#define CONTROL_STEP_OK		0x10
-#define CONTROL_STEP_FAIL	0x18
-#define CONTROL_BOOT		0x20
-#define CONTROL_RETIRED_INDEX	0x28
-#define CONTROL_RETIRED_GPA	0x30
-#define CONTROL_RETIRED_COUNT	0x38
-#define CONTROL_DEVICE_READ	0x40
-#define CONTROL_DEVICE_DATA	0x48
-
-#define STEP_VICTIM_DATA	1
-#define STEP_VICTIM_EXEC	2
-#define STEP_RESTART_CLEAN	5
-#define STEP_THRESHOLD		6
-#define STEP_VMM_SIGBUS		7
 
 #define POOL_PAGES		64
 #define INSN_RET		0xd65f03c0U
@@ -238,9 +224,10 @@ static bool device_reads_poison(void *page)
 	control_write(CONTROL_DEVICE_READ, guest_pa(page));
 	status = control_read(CONTROL_STATUS);
 	printf("demo: the device read %s (status %llu)\n",
-	       status == 2 ? "failed with a memory error, the VMM carries on" : "did not fail",
+	       status == CONTROL_STATUS_MEMORY_ERROR ? "failed with a memory error, the VMM carries on" :
+	       "did not fail",
 	       (unsigned long long)status);
-	return status == 2;
+	return status == CONTROL_STATUS_MEMORY_ERROR;
 }
 
 static void first_boot(bool short_scenario)
