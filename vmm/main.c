@@ -118,8 +118,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 	}
 	if (o->expect)
 		parse_expect(o->expect);
-	snprintf(cmdline, sizeof(cmdline), "%s%s%s", DEFAULT_CMDLINE, append ? " " : "",
-		 append ? append : "");
+	if ((size_t)snprintf(cmdline, sizeof(cmdline), "%s%s%s", DEFAULT_CMDLINE, append ? " " : "",
+			     append ? append : "") >= sizeof(cmdline)) {
+		fprintf(stderr, "seavmm: --append is too long: the command line must fit in %zu bytes\n",
+			sizeof(cmdline) - 1);
+		exit(2);
+	}
 	o->cmdline = cmdline;
 }
 

@@ -156,6 +156,10 @@ int vm_create(struct vm *vm)
 		return -1;
 	}
 	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if ((ssize_t)vm->run_size < (ssize_t)sizeof(struct kvm_run)) {
+		perror("seavmm: KVM_GET_VCPU_MMAP_SIZE");
+		return -1;
+	}
 
 	vm->sea_to_user = false;
 	if (ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_SEA_TO_USER) > 0) {
