@@ -29,7 +29,7 @@ stamp_key=$(
 		git -C "$src" diff HEAD -- tools include/uapi arch/arm64/include/uapi
 		cat "$list"
 		find "$top/guest" "$top/vmm" -type f | sort | xargs cat
-		cat "$kbuild/arch/arm64/boot/Image" | sha256sum
+		sha256sum < "$kbuild/arch/arm64/boot/Image"
 		${cross}gcc --version | head -n 1
 	} | sha256sum | cut -c1-32
 )
