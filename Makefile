@@ -1,80 +1,70 @@
 # sea-platform: arm64 KVM guest SEA recovery, proven under emulation.
 #
 #   make demo     the main job: boot the emulated RAS platform and show the recovery
-#   make check    build everything and run the tests (VHE and nVHE); the CI command
+#   make check    build everything and run every test in every cell of the matrix
 #
-# Each stage is a script in harness/ that caches by content, so the targets are
-# phony and cheap to re-run: nothing is rebuilt when its inputs did not change.
+# The targets are a thin front: harness/pipeline.sh owns the stage graph, and each
+# stage caches on the content of its inputs, so re-running a target is cheap.
+#
+# Narrowing (make check, check-debug): BASES, MODES, PROFILES, ONLY; V=1 streams
+# the consoles. The cells and their names are in harness/matrix.env.
 
 SHELL := /bin/bash
-.SHELLFLAGS := -eu -o pipefail -c
-.ONESHELL:
-.NOTPARALLEL:
 .DEFAULT_GOAL := help
+.NOTPARALLEL:
 
-H := harness
-export MODES ONLY LIST
+P := harness/pipeline.sh
+export BASES MODES PROFILES ONLY V
 
-.PHONY: help setup linux-tree qemu-tree kernel qemu guest check check-debug demo bench \
-	check-bisect export-linux export-qemu clean distclean
+# make demo: one cell, default the matrix's DEMO_BASE, vhe, dt.
+BASE ?= $(shell . harness/matrix.env && echo $$DEMO_BASE)
+MODE ?= vhe
+PROFILE ?= dt
+LIST ?= check
+
+.PHONY: help setup qemu trees kernels check check-debug check-harness demo bench \
+	check-bisect export clean distclean
 
 help:
-	@echo "make demo          boot the emulated RAS platform and run the SEA demo"
-	@echo "make check         build and run every test in VHE and nVHE mode"
-	@echo "                   (MODES='vhe nvhe', ONLY=substring, LIST=file)"
-	@echo "make setup         install host packages and fetch the pinned sources"
-	@echo "make kernel|qemu|guest   build one stage"
-	@echo "make check-debug   the series' and robustness tests on a debug kernel"
-	@echo "                   (lockdep, KASAN, UBSAN, kmemleak), VHE and nVHE"
-	@echo "make bench         base vs series costs under -icount (build/bench.md)"
-	@echo "make check-bisect  build every patch of the kernel series on its own"
-	@echo "make export-linux  write build/linux's commits back to linux/patches"
-	@echo "make export-qemu   write build/qemu's commits back to qemu/patches"
-	@echo "make clean         remove build outputs but keep the trees and downloads"
+	@echo "make demo           boot the emulated RAS platform and run the reference VMM's scenario"
+	@echo "                    (BASE=mainline|lts MODE=vhe|nvhe|nested PROFILE=dt|acpi)"
+	@echo "make check          the harness's own tests, then every test in every cell"
+	@echo "                    (narrow: BASES='lts' MODES='vhe' PROFILES='dt' ONLY=substring LIST=name)"
+	@echo "make check-debug    the series' and robustness tests on a debug kernel (lockdep, KASAN, UBSAN, kmemleak)"
+	@echo "make check-harness  only the harness's own tests (verdict fixtures, bad input, shellcheck)"
+	@echo "make check-bisect   build every patch of a kernel queue on its own (BASE=mainline|lts)"
+	@echo "make bench          the SEA path's costs under -icount (BASE=lts)"
+	@echo "make setup|qemu|trees|kernels   one stage (BASES narrows)"
+	@echo "make export TREE=mainline|lts|qemu   write a tree's commits back to its queue"
+	@echo "make clean          remove build outputs but keep the trees and downloads"
+	@echo "V=1 streams the emulated host's console."
 
-setup:
-	@$(H)/setup.sh
+setup qemu trees kernels:
+	@$(P) $@
 
-linux-tree: setup
-	@$(H)/tree.sh apply linux
+check:
+	@$(P) check check $(LIST)
 
-qemu-tree: setup
-	@$(H)/tree.sh apply qemu
+check-debug:
+	@$(P) check check-debug debug debug
 
-kernel: linux-tree
-	@$(H)/build-kernel.sh
+check-harness:
+	@$(P) harness-tests
 
-qemu: qemu-tree
-	@$(H)/build-qemu.sh
+demo:
+	@$(P) demo $(BASE) $(MODE) $(PROFILE)
 
-guest: kernel
-	@$(H)/build-guest.sh $(LIST)
+bench:
+	@$(P) bench $(BASE)
 
-check: kernel qemu guest
-	@$(H)/check.sh
+check-bisect:
+	@$(P) bisect $(BASE)
 
-check-debug: kernel qemu
-	@$(H)/build-kernel.sh debug
-	@$(H)/build-guest.sh guest/debug.list
-	@LIST=guest/debug.list FLAVOUR=debug $(H)/check.sh
-
-demo: kernel qemu
-	@$(H)/demo.sh
-
-bench: kernel qemu
-	@$(H)/bench.sh
-
-check-bisect: kernel
-	@$(H)/check-bisect.sh
-
-export-linux:
-	@$(H)/tree.sh export linux
-
-export-qemu:
-	@$(H)/tree.sh export qemu
+export:
+	@$(P) export $(TREE)
 
 clean:
-	rm -rf build/kernel* build/qemu-build build/guest build/initramfs-* build/logs
+	rm -rf build/runs build/qemu-build build/*/kernel* build/*/l1-* build/*/selftests* build/*/usr build/bench.md
 
 # Removes the trees too: export their commits first.
 distclean:

@@ -1,31 +1,33 @@
 #!/usr/bin/env bash
-# Stage 3: configure and build the arm64 kernel Image from build/linux.
+# Stage: configure and build the arm64 kernel Image of one base, for the emulated
+# host (L1) and the reference VMM's guest (L2).
 #
-#   build-kernel.sh [FLAVOUR]     FLAVOUR selects linux/config/FLAVOUR.config on top of
-#                                 base.config (default: none)
-#   KERNEL_SRC=DIR KERNEL_OUT=DIR build another tree (make bench builds the
-#                                 unpatched base this way)
+#   build-kernel.sh SRC OUT [FLAVOUR]
 #
-# Output: build/kernel[-FLAVOUR]/arch/arm64/boot/Image. Nothing is rebuilt when the
-# tree, the fragments and the toolchain are unchanged (a content stamp, not mtimes).
+# SRC is a kernel tree (build/BASE/linux, or build/BASE/pristine: the unpatched
+# base make bench compares), OUT the build directory. FLAVOUR selects
+# linux/config/FLAVOUR.config on top of base.config. Output: OUT/arch/arm64/boot/Image.
+# Nothing is rebuilt when the tree, the fragments and the toolchain are unchanged
+# (a content stamp, not mtimes).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/lib.sh"
 require_tools aarch64-linux-gnu-gcc ccache make flex bison bc
 
-flavour=${1:-}
+src=${1:+$(realpath -m "$1")}
+out=${2:+$(realpath -m "$2")}
+flavour=${3:-}
+if ! { [ -n "$src" ] && [ -n "$out" ]; }; then
+	die "usage: build-kernel.sh SRC OUT [FLAVOUR]; fix: name the tree and the build directory"
+fi
 fragments=("$top/linux/config/base.config")
-out=$top/build/kernel
 if [ -n "$flavour" ]; then
 	[ -f "$top/linux/config/$flavour.config" ] ||
-		die "unknown kernel flavour '$flavour'; fix: use one of: $(cd "$top/linux/config" && ls ./*.config | sed 's|./||;s|.config||' | grep -v '^base$' | tr '\n' ' ')"
+		die "unknown kernel flavour '$flavour'; fix: use one of: $(stems "$top/linux/config" .config | sed 's/\bbase\b *//')"
 	fragments+=("$top/linux/config/$flavour.config")
-	out=$top/build/kernel-$flavour
 fi
-src=${KERNEL_SRC:-$top/build/linux}
-out=${KERNEL_OUT:-$out}
-[ -e "$src/.git" ] || die "${src#$top/} missing; fix: run 'make linux-tree'"
+[ -e "$src/.git" ] || die "kernel tree ${src#"$top"/} missing; fix: run 'make trees'"
 
 export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 export KBUILD_BUILD_TIMESTAMP="Sat Jan  1 00:00:00 UTC 2000" KBUILD_BUILD_USER=sea KBUILD_BUILD_HOST=harness
@@ -34,8 +36,7 @@ kmake() { make -s -C "$src" O="$out" CC="ccache ${CROSS_COMPILE}gcc" "$@"; }
 
 stamp_key=$(
 	{
-		git -C "$src" rev-parse HEAD
-		git -C "$src" diff HEAD
+		tree_state "$src"
 		cat "${fragments[@]}"
 		aarch64-linux-gnu-gcc --version | head -n 1
 	} | sha256sum | cut -c1-32
@@ -43,15 +44,15 @@ stamp_key=$(
 stamp=$out/.sea-stamp
 image=$out/arch/arm64/boot/Image
 if [ -f "$image" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$stamp_key" ]; then
-	say "kernel${flavour:+ ($flavour)} up to date"
+	say "kernel ${out#"$top"/} up to date"
 	exit 0
 fi
 
 mkdir -p "$out"
-say "configuring kernel${flavour:+ ($flavour)}: allnoconfig + ${fragments[*]##*/}"
+say "configuring ${out#"$top"/}: allnoconfig + ${fragments[*]##*/}"
 # merge_config.sh -n: start from allnoconfig, so only what the fragments ask for is built.
 (cd "$src" && scripts/kconfig/merge_config.sh -n -O "$out" "${fragments[@]}" >"$out/merge_config.log" 2>&1) ||
-	die "merge_config.sh failed (log: build/${out##*/}/merge_config.log); fix: check the fragments in linux/config/"
+	die "merge_config.sh failed (log: ${out#"$top"/}/merge_config.log); fix: check the fragments in linux/config/"
 kmake olddefconfig >/dev/null
 
 # Every requested option must have stuck: a dependency that is not met drops it silently.
@@ -68,10 +69,10 @@ if [ ${#lost[@]} -gt 0 ]; then
 	die "requested kernel options were dropped; fix: add the missing dependencies to linux/config/${flavour:-base}.config"
 fi
 
-say "building kernel Image${flavour:+ ($flavour)}"
+say "building kernel ${out#"$top"/}"
 kmake -j"$(nproc)" Image >"$out/build.log" 2>&1 || {
 	grep -E ' error: |Error [0-9]' "$out/build.log" | head -n 20 >&2
-	die "kernel build failed (log: build/${out##*/}/build.log); fix: the error above"
+	die "kernel build failed (log: ${out#"$top"/}/build.log); fix: the error above"
 }
 echo "$stamp_key" > "$stamp"
-say "kernel Image: ${image#$top/}"
+say "kernel Image: ${image#"$top"/}"

@@ -1,19 +1,29 @@
 #!/usr/bin/env bash
-# Stage 3b: build qemu-system-aarch64 from build/qemu (Debian's 7.2 with qemu/patches).
-# Output: build/qemu-build/qemu-system-aarch64. Meson picks up ccache by itself; a
-# content stamp skips ninja entirely when nothing changed.
+# Stage: build qemu-system-aarch64 from build/qemu (Debian's QEMU with qemu/patches),
+# and the qtests named on the command line (harness/matrix.env: QEMU_QTESTS).
+#
+#   build-qemu.sh [QTEST...]
+#
+# Output: build/qemu-build/qemu-system-aarch64, build/qemu-build/tests/qtest/QTEST.
+# The compiler goes through ccache (named explicitly: meson does not use it here on
+# its own); a content stamp skips ninja entirely when nothing changed. QEMU 10 needs meson >= 1.5
+# (setup installs it from bookworm-backports as /usr/bin/meson) and Debian's python3.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/lib.sh"
+# Debian's python3 and meson, not another python first on PATH.
+export PATH=/usr/bin:$PATH
 require_tools gcc ninja meson pkg-config ccache
 
 src=$top/build/qemu
 out=$top/build/qemu-build
-[ -d "$src/.git" ] || die "build/qemu missing; fix: run 'make qemu-tree'"
+[ -d "$src/.git" ] || die "build/qemu missing; fix: run 'make trees'"
 
 export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1
 configure_args=(
+	--python=/usr/bin/python3
+	--cc="ccache gcc"
 	--target-list=aarch64-softmmu
 	--without-default-features
 	--enable-fdt=system
@@ -26,9 +36,8 @@ configure_args=(
 
 stamp_key=$(
 	{
-		git -C "$src" rev-parse HEAD
-		git -C "$src" diff HEAD
-		echo "${configure_args[*]}"
+		tree_state "$src"
+		echo "${configure_args[*]}" "$@"
 		gcc --version | head -n 1
 	} | sha256sum | cut -c1-32
 )
@@ -47,9 +56,10 @@ if [ ! -f "$out/build.ninja" ] || [ "$(cat "$out/.sea-configured" 2>/dev/null)" 
 	echo "${configure_args[*]}" > "$out/.sea-configured"
 fi
 say "building qemu-system-aarch64"
-ninja -C "$out" qemu-system-aarch64 >"$out/build.log" 2>&1 || {
+qtest_targets=("${@/#/tests/qtest/}")
+ninja -C "$out" qemu-system-aarch64 "${qtest_targets[@]}" >"$out/build.log" 2>&1 || {
 	grep -E ' error: |FAILED:' "$out/build.log" | head -n 20 >&2
 	die "qemu build failed (log: build/qemu-build/build.log); fix: the error above"
 }
 echo "$stamp_key" > "$stamp"
-say "qemu: ${binary#$top/}"
+say "qemu: ${binary#"$top"/}"

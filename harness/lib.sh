@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the harness scripts (sourced, not run).
 
 say() { printf '[harness] %s\n' "$*" >&2; }
@@ -14,6 +15,25 @@ missing_packages() {
 	for p in "$@"; do
 		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || printf ' %s' "$p"
 	done
+}
+
+# stems DIR SUFFIX: the names of DIR's files ending in SUFFIX, without it, on one line.
+stems() {
+	local f out=()
+	for f in "$1"/*"$2"; do
+		[ -e "$f" ] && out+=("$(basename "$f" "$2")")
+	done
+	echo "${out[*]}"
+}
+
+# tree_state DIR [PATH...]: what a build of git tree DIR depends on, for a stamp:
+# its HEAD, uncommitted changes and untracked files (under PATHs, if given).
+tree_state() {
+	local dir=$1
+	shift
+	git -C "$dir" rev-parse HEAD
+	git -C "$dir" diff HEAD -- "$@"
+	git -C "$dir" ls-files -z --others --exclude-standard -- "$@" | (cd "$dir" && xargs -0 -r sha256sum)
 }
 
 # require_tools TOOL...: fail with the fix if setup has not run.

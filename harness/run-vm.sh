@@ -1,65 +1,104 @@
 #!/usr/bin/env bash
-# Stage 5: boot the emulated host once and let guest/init run a test list.
+# Stage: boot the emulated host once for one cell and let its PID 1 (l1/init.c)
+# run the cell's test list.
 #
-#   run-vm.sh MODE INITRAMFS LOG [KERNEL_IMAGE] [EXTRA_CMDLINE]
+#   run-vm.sh CELLDIR KERNEL INITRAMFS [QEMU_ARG...]
 #
-# MODE is a KVM mode from harness/platform.env (vhe, nvhe). The console goes to LOG
-# and, with SEA_VERBOSE=1, to the terminal too. Exits non-zero, with one line naming
-# the cause and the fix, if QEMU cannot start or the VM does not power off in time.
+# CELLDIR is a cell directory written by plan.sh (cell.env, tests.list). The QEMU
+# command line is built here, from harness/matrix.env, and nowhere else; it is
+# printed before the boot and kept in CELLDIR/qemu.cmd, so a failing cell can be
+# reproduced by copy and paste. Extra QEMU arguments (make bench: -icount) follow
+# the kernel's. Writes CELLDIR/console.log and CELLDIR/run.status ("ok", or why
+# not). With V=1 the console is also streamed to the terminal. Exits non-zero,
+# with one line naming the cause and the fix, if QEMU cannot start or the VM
+# does not power off after its tests in time.
+
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/lib.sh"
-. "$here/platform.env"
+. "$here/matrix.env"
 
-mode=${1:-}
-initramfs=${2:-}
-log=${3:-}
-image=${4:-$top/build/kernel/arch/arm64/boot/Image}
-extra_cmdline=${5:-}
+[ $# -ge 3 ] || die "usage: run-vm.sh CELLDIR KERNEL INITRAMFS [QEMU_ARG...] (got $# arguments); fix: pass a planned cell, a kernel Image and an initramfs"
+cell_dir=$(realpath -m "$1") kernel=$(realpath -m "$2") initramfs=$(realpath -m "$3")
+shift 3
+if ! { [ -f "$cell_dir/cell.env" ] && [ -f "$cell_dir/tests.list" ]; }; then
+	die "${cell_dir#"$top"/} is not a planned cell (no cell.env or tests.list); fix: run plan.sh first"
+fi
+[ -f "$kernel" ] || die "kernel $kernel missing; fix: run 'make kernels'"
+[ -f "$initramfs" ] || die "initramfs $initramfs missing; fix: run 'make check' (the L1 initramfs is built per run)"
 qemu=$top/build/qemu-build/qemu-system-aarch64
+[ -x "$qemu" ] || die "${qemu#"$top"/} missing; fix: run 'make qemu'"
+# shellcheck disable=SC1091
+. "$cell_dir/cell.env"
+status=$cell_dir/run.status log=$cell_dir/console.log
+rm -f "$status" "$log"
 
-case " $KVM_MODES " in *" $mode "*) ;; *) die "unknown KVM mode '$mode'; fix: use one of: $KVM_MODES" ;; esac
-[ -x "$qemu" ] || die "$qemu missing; fix: run 'make qemu'"
-[ -f "$image" ] || die "kernel $image missing; fix: run 'make kernel'"
-[ -f "$initramfs" ] || die "initramfs $initramfs missing; fix: run 'make guest'"
-[ -n "$log" ] || die "no log file given; fix: run-vm.sh MODE INITRAMFS LOG"
+# The cell's list travels as a second cpio archive after the base's initramfs.
+stage=$cell_dir/initramfs
+rm -rf "$stage" && mkdir -p "$stage/etc"
+cp "$cell_dir/tests.list" "$stage/etc/tests.list"
+(cd "$stage" && find etc | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) >"$cell_dir/list.cpio"
+rm -rf "$stage"
+cat "$initramfs" "$cell_dir/list.cpio" >"$cell_dir/initramfs.cpio"
 
-mode_cmdline_var=KERNEL_CMDLINE_$mode
-cmdline="$KERNEL_CMDLINE_BASE ${!mode_cmdline_var} sea.mode=$mode $extra_cmdline"
+mode_var=MODE_${MODE}_CMDLINE machine_var=PROFILE_${PROFILE}_MACHINE
+firmware_var=PROFILE_${PROFILE}_FIRMWARE profile_cmdline_var=PROFILE_${PROFILE}_CMDLINE
+cmdline="$KERNEL_CMDLINE ${!mode_var} ${!profile_cmdline_var} sea.cell=$CELL"
+read -ra words <<<"$cmdline"
+cmdline="${words[*]}"
+cmd=("$qemu" -M "${!machine_var}" -cpu "$QEMU_CPU" -smp "$QEMU_SMP" -m "$QEMU_MEMORY")
+case "${!firmware_var}" in
+no) ;;
+uefi)
+	# shellcheck disable=SC1091
+	. "$top/build/inputs.env"
+	if ! { [ -f "$FIRMWARE_CODE" ] && [ -f "$FIRMWARE_VARS" ]; }; then
+		die "UEFI firmware ${FIRMWARE_CODE:-AAVMF_CODE.fd} missing; fix: run 'make setup' (it installs qemu-efi-aarch64)"
+	fi
+	cp "$FIRMWARE_VARS" "$cell_dir/efivars.fd"
+	cmd+=(-drive "if=pflash,format=raw,readonly=on,file=$FIRMWARE_CODE"
+		-drive "if=pflash,format=raw,file=$cell_dir/efivars.fd")
+	;;
+*) die "profile $PROFILE has firmware '${!firmware_var}'; fix: PROFILE_${PROFILE}_FIRMWARE in harness/matrix.env must be no or uefi" ;;
+esac
+cmd+=(-kernel "$kernel" -initrd "$cell_dir/initramfs.cpio" -append "$cmdline"
+	-nodefaults -display none -serial stdio -monitor none -no-reboot "$@")
 
 # The VM gets the sum of the listed timeouts plus a margin, then is killed.
-list_budget=$(cpio -i --quiet --to-stdout etc/tests.list < "$initramfs" | awk '{s += $2} END {print s + 0}')
-budget=$((list_budget + VM_TIMEOUT_MARGIN))
+budget=$(awk '$2 != "skip" {s += $2 + 0} END {print s + 0}' "$cell_dir/tests.list")
+budget=$((budget + VM_TIMEOUT_MARGIN))
+# Quoted only where the shell needs it, so the line reads as typed.
+for arg in "${cmd[@]}"; do
+	if [[ $arg =~ ^[A-Za-z0-9_./,=:+@%-]+$ ]]; then printf '%s ' "$arg"; else printf "'%s' " "${arg//\'/\'\\\'\'}"; fi
+done | sed 's/ $/\n/' >"$cell_dir/qemu.cmd"
+say "$CELL: booting (budget ${budget}s), console in ${log#"$top"/}; running:"
+printf '  $ %s\n' "$(cat "$cell_dir/qemu.cmd")" >&2
 
-mkdir -p "$(dirname "$log")"
-say "booting $mode (budget ${budget}s): console in ${log#$top/}"
 set +e
-if [ "${SEA_VERBOSE:-0}" = 1 ]; then
-	timeout --kill-after=10 "$budget" "$qemu" \
-		-M "$QEMU_MACHINE" -cpu "$QEMU_CPU" -smp "$QEMU_SMP" -m "$QEMU_MEMORY" \
-		-kernel "$image" -initrd "$initramfs" -append "$cmdline" $QEMU_EXTRA_ARGS \
-		-nodefaults -display none -serial stdio -monitor none -no-reboot \
-		</dev/null 2>"$log.qemu-stderr" | tee "$log"
+if [ "${V:-0}" = 1 ]; then
+	timeout --kill-after=10 "$budget" "${cmd[@]}" </dev/null 2>"$cell_dir/qemu.stderr" | tee "$log"
 	rc=${PIPESTATUS[0]}
 else
-	timeout --kill-after=10 "$budget" "$qemu" \
-		-M "$QEMU_MACHINE" -cpu "$QEMU_CPU" -smp "$QEMU_SMP" -m "$QEMU_MEMORY" \
-		-kernel "$image" -initrd "$initramfs" -append "$cmdline" $QEMU_EXTRA_ARGS \
-		-nodefaults -display none -serial stdio -monitor none -no-reboot \
-		</dev/null >"$log" 2>"$log.qemu-stderr"
+	timeout --kill-after=10 "$budget" "${cmd[@]}" </dev/null >"$log" 2>"$cell_dir/qemu.stderr"
 	rc=$?
 fi
 set -e
 case $rc in
-0) ;;
+0)
+	if grep -aq '^# sea-platform L1: done' "$log"; then
+		echo ok >"$status"
+		exit 0
+	fi
+	echo "the VM stopped before l1/init finished (panic or reset)" >"$status"
+	die "$CELL: the VM stopped before l1/init finished (panic or reset); fix: read ${log#"$top"/}"
+	;;
 124 | 137)
-	die "the $mode VM did not power off within ${budget}s (killed); fix: read ${log#$top/} for the test that hung and lower its timeout or exclude it in guest/tests.list"
+	echo "the VM did not power off within ${budget}s (killed)" >"$status"
+	die "$CELL: the VM did not power off within ${budget}s (killed); fix: read ${log#"$top"/} for the test that hung and lower its timeout or exclude it in harness/lists/"
 	;;
 *)
-	die "qemu exited with status $rc in $mode mode: $(head -n 1 "$log.qemu-stderr"); fix: see ${log#$top/}.qemu-stderr"
+	echo "qemu exited with status $rc: $(head -n 1 "$cell_dir/qemu.stderr")" >"$status"
+	die "$CELL: qemu exited with status $rc: $(head -n 1 "$cell_dir/qemu.stderr"); fix: see ${cell_dir#"$top"/}/qemu.stderr and qemu.cmd"
 	;;
 esac
-grep -q '# sea-platform guest: done' "$log" ||
-	die "the $mode VM stopped before guest/init finished (panic or reset); fix: read ${log#$top/}"
-exit 0

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The "seavmm,control" device's registers and the demo's step numbers,
- * shared by the VMM (control.c) and the demo guest (guest/demo.c).
+ * shared by the VMM (control.c) and the demo guest (l2/demo.c).
  * All registers are 64-bit; see control.c for what each does.
  */
 #ifndef SEAVMM_CONTROL_REGS_H

@@ -40,7 +40,7 @@
 
 #include "vmm.h"
 #include "control_regs.h"
-#include "../guest/mem_error_injector.h"
+#include "../l1/mem_error_injector.h"
 
 #define ESR_EC(esr)		(((esr) >> 26) & 0x3f)
 #define ESR_EC_IABT_LOW		0x20

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# The stage graph: the one place that decides which stage runs after which. The
+# Makefile's targets call this script; the stage scripts it calls never run
+# another stage or make. Data passes between stages as arguments and files.
+#
+#   pipeline.sh setup | qemu | trees | kernels
+#   pipeline.sh check RUN LIST [FLAVOUR]   RUN names the output, build/runs/RUN
+#   pipeline.sh demo BASE MODE PROFILE
+#   pipeline.sh bench BASE
+#   pipeline.sh bisect BASE
+#   pipeline.sh export TREE                TREE: mainline, lts or qemu
+#   pipeline.sh harness-tests
+#
+# Narrowing (environment, validated by plan.sh): BASES, MODES, PROFILES (subsets
+# of harness/matrix.env, empty = all) and ONLY (a substring of test names).
+# V=1 streams the consoles. Nothing else is read from the environment.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+. "$here/lib.sh"
+
+bases=${BASES:-} modes=${MODES:-} profiles=${PROFILES:-} only=${ONLY:-}
+. "$here/matrix.env"
+build=$top/build
+runs=$build/runs
+
+# select_bases: sets the array sel to the bases BASES names, or all, validated.
+select_bases() {
+	local b
+	read -ra sel <<<"${bases:-$MATRIX_BASES}"
+	for b in "${sel[@]}"; do
+		case " $MATRIX_BASES " in *" $b "*) ;; *) die "unknown base '$b'; fix: use one or more of: $MATRIX_BASES" ;; esac
+	done
+}
+
+kernel_dir() { echo "$build/$1/kernel${2:+-$2}"; }
+
+stage_setup() { "$here/setup.sh" "$@"; }
+stage_qemu() {
+	local qtests
+	read -ra qtests <<<"$QEMU_QTESTS"
+	"$here/tree.sh" apply qemu
+	"$here/build-qemu.sh" "${qtests[@]}"
+}
+# stage_kernel BASE [FLAVOUR]: the tree and its kernel. The non-debug kernel is
+# always built: its headers and Image serve the L1 programs and the VMM's guest.
+stage_kernel() {
+	"$here/tree.sh" apply "$1"
+	"$here/build-kernel.sh" "$build/$1/linux" "$(kernel_dir "$1")"
+	[ -z "${2:-}" ] || "$here/build-kernel.sh" "$build/$1/linux" "$(kernel_dir "$1" "$2")" "$2"
+}
+
+# plan_cells OUTDIR LIST: plan.sh with the narrowing; prints nothing.
+plan_cells() { "$here/plan.sh" "$1" "$2" "$bases" "$modes" "$profiles" "$only"; }
+
+# cells_of OUTDIR BASE: the planned cell directories of BASE.
+cells_of() { grep "/$2-[^/]*\$" "$1/cells" || true; }
+
+# run_cells OUTDIR FLAVOUR [QEMU_ARG...]: build what the planned cells need and boot
+# each; a cell that fails to boot is reported by the verdict, the others still run.
+run_cells() {
+	local out=$1 flavour=$2 base cell_bases cell_dirs lists dir
+	shift 2
+	mapfile -t cell_bases < <(awk -F/ '{print $NF}' "$out/cells" | cut -d- -f1 | awk '!seen[$0]++')
+	stage_setup "${cell_bases[@]}"
+	stage_qemu
+	for base in "${cell_bases[@]}"; do
+		stage_kernel "$base" "$flavour"
+		mapfile -t cell_dirs < <(cells_of "$out" "$base")
+		lists=("${cell_dirs[@]/%//tests.list}")
+		"$here/build-l1.sh" "$build/$base/linux" "$(kernel_dir "$base")" "$build/$base/l1-${out##*/}" "${lists[@]}"
+		for dir in "${cell_dirs[@]}"; do
+			"$here/run-vm.sh" "$dir" "$(kernel_dir "$base" "$flavour")/arch/arm64/boot/Image" \
+				"$build/$base/l1-${out##*/}/initramfs.cpio" "$@" || true
+		done
+	done
+}
+
+target=${1:-}
+[ $# -gt 0 ] && shift
+case "$target" in
+setup | qemu | trees | kernels)
+	select_bases
+	stage_setup "${sel[@]}"
+	case "$target" in
+	qemu) stage_qemu ;;
+	trees)
+		for b in "${sel[@]}" qemu; do "$here/tree.sh" apply "$b"; done
+		;;
+	kernels)
+		for b in "${sel[@]}"; do stage_kernel "$b"; done
+		;;
+	esac
+	;;
+export)
+	[ $# -eq 1 ] || die "usage: pipeline.sh export TREE; fix: make export TREE=mainline|lts|qemu"
+	"$here/tree.sh" export "$1"
+	;;
+harness-tests)
+	"$here/tests/run.sh" "$runs/harness"
+	"$here/verdict.sh" "$runs/harness"
+	;;
+check)
+	[ $# -ge 2 ] || die "usage: pipeline.sh check RUN LIST [FLAVOUR]; fix: see harness/pipeline.sh"
+	run=$1 list=$2 flavour=${3:-}
+	out=$runs/$run
+	# Validate the narrowing before anything slow happens.
+	plan_cells "$out" "$list"
+	mapfile -t bases_planned < <(awk -F/ '{print $NF}' "$out/cells" | cut -d- -f1 | awk '!seen[$0]++')
+	cells=()
+	if [ "$run" = check ]; then
+		# The harness's own tests need setup's tools (shellcheck) on a new machine.
+		stage_setup "${bases_planned[@]}"
+		"$here/tests/run.sh" "$runs/harness"
+		cells+=("$runs/harness")
+	fi
+	run_cells "$out" "$flavour"
+	if [ "$run" = check ]; then
+		read -ra qtests <<<"$QEMU_QTESTS"
+		"$here/run-qtests.sh" "$out/qemu" "${qtests[@]}"
+		cells+=("$out/qemu")
+	fi
+	mapfile -t -O "${#cells[@]}" cells <"$out/cells"
+	"$here/verdict.sh" "${cells[@]}"
+	;;
+demo)
+	[ $# -eq 3 ] || die "usage: pipeline.sh demo BASE MODE PROFILE; fix: make demo [BASE=...] [MODE=...] [PROFILE=...]"
+	out=$runs/demo
+	bases=$1 modes=$2 profiles=$3 only=
+	plan_cells "$out" demo
+	run_cells "$out" ""
+	cell=$(head -n 1 "$out/cells")
+	verdict_ok=0
+	"$here/verdict.sh" "$cell" >"$cell/verdict.txt" && verdict_ok=1
+	"$here/demo-report.sh" "$cell"
+	cat "$cell/verdict.txt"
+	[ "$verdict_ok" = 1 ]
+	;;
+bench)
+	[ $# -eq 1 ] || die "usage: pipeline.sh bench BASE; fix: make bench BASE=mainline|lts"
+	base=$1
+	out=$runs/bench
+	bases=$base modes=vhe profiles=dt only=
+	plan_cells "$out/plan" bench
+	stage_setup "$base"
+	stage_qemu
+	stage_kernel "$base"
+	"$here/tree.sh" pristine "$base"
+	"$here/build-kernel.sh" "$build/$base/pristine" "$build/$base/kernel-pristine"
+	"$here/build-l1.sh" "$build/$base/linux" "$(kernel_dir "$base")" "$out/l1" "$out/plan/$base-vhe-dt/tests.list"
+	# Guest time under -icount is an instruction count: the SEA path's cost, pristine
+	# vs series, twice each. The injector's idle cost is wall time, einj off and on
+	# alternated five times (icount would hide it).
+	for kernel in pristine series; do
+		image=$build/$base/kernel/arch/arm64/boot/Image
+		[ $kernel = series ] || image=$build/$base/kernel-pristine/arch/arm64/boot/Image
+		for run in 1 2; do
+			"$here/plan.sh" "$out/sea-$kernel-$run" bench "$base" vhe dt sea_bench
+			"$here/run-vm.sh" "$out/sea-$kernel-$run/$base-vhe-dt" "$image" "$out/l1/initramfs.cpio" -icount shift=0
+		done
+	done
+	for run in 1 2 3 4 5; do
+		for einj in off on; do
+			"$here/plan.sh" "$out/idle-$einj-$run" bench "$base" vhe dt mem_loop
+			"$here/run-vm.sh" "$out/idle-$einj-$run/$base-vhe-dt" "$(kernel_dir "$base")/arch/arm64/boot/Image" \
+				"$out/l1/initramfs.cpio" -machine "einj=$einj"
+		done
+	done
+	"$here/bench-report.sh" "$out" "$base" | tee "$build/bench.md"
+	;;
+bisect)
+	[ $# -eq 1 ] || die "usage: pipeline.sh bisect BASE; fix: make check-bisect BASE=mainline|lts"
+	bases=$1
+	select_bases
+	stage_setup "$1"
+	stage_kernel "$1"
+	"$here/check-bisect.sh" "$build/$1/linux" "$(kernel_dir "$1")"
+	;;
+*)
+	die "unknown pipeline target '$target'; fix: use one of: setup qemu trees kernels check demo bench bisect export harness-tests"
+	;;
+esac
