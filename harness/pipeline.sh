@@ -53,6 +53,9 @@ stage_kernel() {
 # plan_cells OUTDIR LIST: plan.sh with the narrowing; prints nothing.
 plan_cells() { "$here/plan.sh" "$1" "$2" "$bases" "$modes" "$profiles" "$only"; }
 
+# planned_bases OUTDIR: the bases of the planned cells, in plan order, once each.
+planned_bases() { awk -F/ '{print $NF}' "$1/cells" | cut -d- -f1 | awk '!seen[$0]++'; }
+
 # cells_of OUTDIR BASE: the planned cell directories of BASE.
 cells_of() { grep "/$2-[^/]*\$" "$1/cells" || true; }
 
@@ -61,7 +64,7 @@ cells_of() { grep "/$2-[^/]*\$" "$1/cells" || true; }
 run_cells() {
 	local out=$1 flavour=$2 base cell_bases cell_dirs lists dir
 	shift 2
-	mapfile -t cell_bases < <(awk -F/ '{print $NF}' "$out/cells" | cut -d- -f1 | awk '!seen[$0]++')
+	mapfile -t cell_bases < <(planned_bases "$out")
 	stage_setup "${cell_bases[@]}"
 	stage_qemu
 	for base in "${cell_bases[@]}"; do
@@ -106,7 +109,7 @@ check)
 	out=$runs/$run
 	# Validate the narrowing before anything slow happens.
 	plan_cells "$out" "$list"
-	mapfile -t bases_planned < <(awk -F/ '{print $NF}' "$out/cells" | cut -d- -f1 | awk '!seen[$0]++')
+	mapfile -t bases_planned < <(planned_bases "$out")
 	cells=()
 	if [ "$run" = check ]; then
 		# The harness's own tests need setup's tools (shellcheck) on a new machine.
