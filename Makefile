@@ -7,14 +7,15 @@
 # stage caches on the content of its inputs, so re-running a target is cheap.
 #
 # Narrowing (make check, check-debug): BASES, MODES, PROFILES, ONLY; V=1 streams
-# the consoles. The cells and their names are in harness/matrix.env.
+# the consoles; RERUN=1 boots even the cells whose inputs are those of a passing
+# run. The cells and their names are in harness/matrix.env.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .NOTPARALLEL:
 
 P := harness/pipeline.sh
-export BASES MODES PROFILES ONLY V
+export BASES MODES PROFILES ONLY V RERUN
 
 # make demo: one cell, default the matrix's DEMO_BASE, vhe, dt.
 BASE ?= $(shell . harness/matrix.env && echo $$DEMO_BASE)
@@ -23,7 +24,7 @@ PROFILE ?= dt
 LIST ?= check
 
 .PHONY: help setup qemu trees kernels check check-debug check-harness demo bench \
-	check-bisect export clean distclean
+	check-bisect check-pristine export clean distclean
 
 help:
 	@echo "make demo           boot the emulated RAS platform and run the reference VMM's scenario"
@@ -33,11 +34,12 @@ help:
 	@echo "make check-debug    the series' and robustness tests on a debug kernel (lockdep, KASAN, UBSAN, kmemleak)"
 	@echo "make check-harness  only the harness's own tests (verdict fixtures, bad input, shellcheck)"
 	@echo "make check-bisect   build every patch of a kernel queue on its own (BASE=mainline|lts)"
+	@echo "make check-pristine the proof table: the fixes' tests on the pristine base and with the queue (BASE=mainline)"
 	@echo "make bench          the SEA path's costs under -icount (BASE=lts)"
 	@echo "make setup|qemu|trees|kernels   one stage (BASES narrows)"
 	@echo "make export TREE=mainline|lts|qemu   write a tree's commits back to its queue"
 	@echo "make clean          remove build outputs but keep the trees and downloads"
-	@echo "V=1 streams the emulated host's console."
+	@echo "V=1 streams the emulated host's console; RERUN=1 boots cells whose passing results make check would reuse."
 
 setup qemu trees kernels:
 	@$(P) $@
@@ -60,11 +62,14 @@ bench:
 check-bisect:
 	@$(P) bisect $(BASE)
 
+check-pristine:
+	@$(P) pristine $(if $(filter file,$(origin BASE)),mainline,$(BASE))
+
 export:
 	@$(P) export $(TREE)
 
 clean:
-	rm -rf build/runs build/qemu-build build/*/kernel* build/*/l1-* build/*/selftests* build/*/usr build/bench.md
+	rm -rf build/runs build/qemu-build build/*/kernel* build/*/l1-* build/*/selftests* build/*/usr* build/bench.md
 
 # Removes the trees too: export their commits first.
 distclean:

@@ -9,9 +9,12 @@
 # SRC is the kernel tree, KBUILD its configured build directory (the uapi headers
 # and, for the VMM's guest, the Image come from there), TESTS_LIST the normalized
 # per-cell lists written by plan.sh. The uapi headers and the KVM selftests are
-# built once per tree, beside it (build/BASE/usr, build/BASE/selftests; make keeps
-# them incremental); the initramfs is OUT's. The KVM selftests are installed under
+# built once per tree, beside it (build/BASE/usr, build/BASE/selftests for the tree
+# build/BASE/linux; make keeps them incremental); the initramfs is OUT's. The KVM selftests are installed under
 # /kvm/arm64/ whatever the tree calls its arm64 directory (6.12: aarch64/).
+# /kvm-base/... names a selftest as the base tarball has it, when the queue changes
+# it: built from the base's tools/ (library and test byte for byte the tarball's)
+# against the tree's uapi headers, which only add to the base's.
 # /bin/sh is Debian's static busybox for arm64 (build/inputs.env: BUSYBOX_ARM64).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,8 +31,12 @@ for l in "${lists[@]}"; do
 done
 [ -d "$src/.git" ] || die "kernel tree ${src#"$top"/} missing; fix: run 'make trees'"
 [ -f "$kbuild/.config" ] || die "${kbuild#"$top"/} is not configured; fix: run 'make kernels'"
-selftests=$(dirname "$src")/selftests
-hdr=$(dirname "$src")/usr
+# Beside the tree, one set per tree: build/BASE/linux's are selftests/ and usr/,
+# build/BASE/pristine's selftests-pristine/ and usr-pristine/.
+suffix=
+[ "$(basename "$src")" = linux ] || suffix=-$(basename "$src")
+selftests=$(dirname "$src")/selftests$suffix
+hdr=$(dirname "$src")/usr$suffix
 cross=aarch64-linux-gnu-
 sysroot=/usr/aarch64-linux-gnu
 kvm_src=$src/tools/testing/selftests/kvm
@@ -40,7 +47,7 @@ export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1
 . "$top/build/inputs.env"
 [ -x "${BUSYBOX_ARM64:-}" ] || die "the arm64 busybox is missing; fix: run 'make setup'"
 
-# What the lists run: /kvm/... selftests and /bin/... programs of ours.
+# What the lists run: /kvm/... and /kvm-base/... selftests and /bin/... programs of ours.
 mapfile -t commands < <(awk '$2 != "skip" {print $3}' "${lists[@]}" | sort -u)
 need_vmm=
 for c in "${commands[@]}"; do [ "$c" = /bin/seavmm ] || [ "$c" = /bin/vmm_bad_args ] && need_vmm=1; done
@@ -73,6 +80,33 @@ make -s -C "$kvm_src" ARCH=arm64 CROSS_COMPILE=$cross \
 	grep -E ' error: |Error [0-9]' "$selftests.log" | head -n 20 >&2
 	die "KVM selftests build failed (log: ${selftests#"$top"/}.log); fix: the error above"
 }
+
+base_commands=()
+for c in "${commands[@]}"; do case "$c" in /kvm-base/*) base_commands+=("$c") ;; esac; done
+base_tools=$(dirname "$src")/base-tools
+base_selftests=$(dirname "$src")/selftests-base
+if [ ${#base_commands[@]} -gt 0 ]; then
+	base_commit=$(git -C "$src" rev-parse base)
+	if [ "$(cat "$base_tools/.sea-base" 2>/dev/null)" != "$base_commit" ]; then
+		say "extracting the base's tools/ to ${base_tools#"$top"/}"
+		rm -rf "$base_tools" "$base_selftests"
+		mkdir -p "$base_tools"
+		git -C "$src" archive --format=tar base tools arch/arm64/tools scripts/subarch.include | tar -x -C "$base_tools"
+		echo "$base_commit" >"$base_tools/.sea-base"
+	fi
+	targets=()
+	for c in "${base_commands[@]}"; do
+		rel=${c#/kvm-base/}
+		targets+=("$base_selftests/${rel/#arm64\//$karch/}")
+	done
+	say "building the base's own ${base_commands[*]#/kvm-base/}"
+	make -s -C "$base_tools/tools/testing/selftests/kvm" ARCH=arm64 CROSS_COMPILE=$cross \
+		CC="ccache ${cross}gcc" OUTPUT="$base_selftests" KHDR_INCLUDES="-isystem $hdr/include" \
+		-j"$(nproc)" "${targets[@]}" >"$base_selftests.log" 2>&1 || {
+		grep -E ' error: |Error [0-9]' "$base_selftests.log" | head -n 20 >&2
+		die "building the base's selftests failed (log: ${base_selftests#"$top"/}.log); fix: the error above"
+	}
+fi
 
 say "building L1 programs"
 l1_cflags=(-O2 -g -Wall -Wextra -Wno-unused-parameter -std=gnu99 -D_GNU_SOURCE)
@@ -125,7 +159,20 @@ for f in "$bin"/*; do [ "$(basename "$f")" = init ] || cp "$f" "$root/bin/"; don
 # for byte, or what the queue made of it; l1/init.c prints it before the test runs.
 : >"$root/etc/provenance"
 for c in "${commands[@]}"; do
-	case "$c" in /kvm/*) ;; *) continue ;; esac
+	case "$c" in
+	/kvm-base/*)
+		rel=${c#/kvm-base/}
+		built=$base_selftests/${rel/#arm64\//$karch/}
+		[ -f "$built" ] || die "a list runs $c, which the base does not build; fix: correct the command in harness/lists/"
+		install -D "$built" "$root/kvm-base/$rel"
+		source_file=tools/testing/selftests/kvm/${rel/#arm64\//$karch/}.c
+		sha=$(sha256sum <"$base_tools/$source_file" | cut -c1-16)
+		echo "$c $source_file sha256:$sha, unmodified: the base's own ($(git -C "$src" config sea.base-version)), built with the base's selftest library" >>"$root/etc/provenance"
+		continue
+		;;
+	/kvm/*) ;;
+	*) continue ;;
+	esac
 	rel=${c#/kvm/}
 	built=$selftests/${rel/#arm64\//$karch/}
 	[ -f "$built" ] || die "a list runs $c, which ${src#"$top"/} does not build; fix: correct the command or the cells in harness/lists/"

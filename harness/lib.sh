@@ -43,3 +43,31 @@ require_tools() {
 		command -v "$t" >/dev/null || die "'$t' not found; fix: run 'make setup' (or 'make check', which runs it)"
 	done
 }
+
+# The results of cells that passed, by the hash of everything their boot depends on
+# (run-vm.sh --reuse computes it into CELLDIR/run.key): make check with nothing
+# changed reuses them instead of booting again. RERUN=1 boots every cell.
+results_dir() { echo "$(dirname "$(dirname "$(realpath "${BASH_SOURCE[0]}")")")/build/results"; }
+
+# result_fetch KEY CELLDIR: copy a stored passing result into CELLDIR; fails if none.
+result_fetch() {
+	local entry
+	entry=$(results_dir)/$1
+	[ -f "$entry/console.log" ] && [ "$(cat "$entry/run.status" 2>/dev/null)" = ok ] || return 1
+	cp "$entry/console.log" "$entry/run.status" "$2/"
+	touch "$entry"
+}
+
+# result_store CELLDIR: keep CELLDIR's result under its run.key; the 64 newest stay.
+result_store() {
+	local dir=$1 store key
+	store=$(results_dir)
+	key=$(cat "$dir/run.key")
+	mkdir -p "$store"
+	rm -rf "$store/$key.new"
+	mkdir "$store/$key.new"
+	cp "$dir/console.log" "$dir/run.status" "$store/$key.new/"
+	rm -rf "${store:?}/$key"
+	mv "$store/$key.new" "$store/$key"
+	find "$store" -mindepth 1 -maxdepth 1 -type d -printf '%T@ %p\n' | sort -rn | tail -n +65 | cut -d' ' -f2- | xargs -r rm -rf
+}

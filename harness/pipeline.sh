@@ -7,19 +7,24 @@
 #   pipeline.sh check RUN LIST [FLAVOUR]   RUN names the output, build/runs/RUN
 #   pipeline.sh demo BASE MODE PROFILE
 #   pipeline.sh bench BASE
+#   pipeline.sh pristine BASE              the proof table: pristine vs queue
 #   pipeline.sh bisect BASE
 #   pipeline.sh export TREE                TREE: mainline, lts or qemu
 #   pipeline.sh harness-tests
 #
 # Narrowing (environment, validated by plan.sh): BASES, MODES, PROFILES (subsets
 # of harness/matrix.env, empty = all) and ONLY (a substring of test names).
-# V=1 streams the consoles. Nothing else is read from the environment.
+# V=1 streams the consoles. make check reuses the results of cells whose inputs
+# are those of a run that passed; RERUN=1 boots them all. Nothing else is read
+# from the environment.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/lib.sh"
 
 bases=${BASES:-} modes=${MODES:-} profiles=${PROFILES:-} only=${ONLY:-}
+reuse=(--reuse)
+[ "${RERUN:-0}" != 1 ] || reuse=()
 . "$here/matrix.env"
 build=$top/build
 runs=$build/runs
@@ -59,11 +64,13 @@ planned_bases() { awk -F/ '{print $NF}' "$1/cells" | cut -d- -f1 | awk '!seen[$0
 # cells_of OUTDIR BASE: the planned cell directories of BASE.
 cells_of() { grep "/$2-[^/]*\$" "$1/cells" || true; }
 
-# run_cells OUTDIR FLAVOUR [QEMU_ARG...]: build what the planned cells need and boot
-# each; a cell that fails to boot is reported by the verdict, the others still run.
+# run_cells OUTDIR FLAVOUR [RUN_VM_OPTION] [QEMU_ARG...]: build what the planned cells
+# need and boot each; a cell that fails to boot is reported by the verdict, the
+# others still run. RUN_VM_OPTION: --reuse.
 run_cells() {
-	local out=$1 flavour=$2 base cell_bases cell_dirs lists dir
+	local out=$1 flavour=$2 base cell_bases cell_dirs lists dir opt=()
 	shift 2
+	[ "${1:-}" != --reuse ] || { opt=(--reuse); shift; }
 	mapfile -t cell_bases < <(planned_bases "$out")
 	stage_setup "${cell_bases[@]}"
 	stage_qemu
@@ -73,7 +80,7 @@ run_cells() {
 		lists=("${cell_dirs[@]/%//tests.list}")
 		"$here/build-l1.sh" "$build/$base/linux" "$(kernel_dir "$base")" "$build/$base/l1-${out##*/}" "${lists[@]}"
 		for dir in "${cell_dirs[@]}"; do
-			"$here/run-vm.sh" "$dir" "$(kernel_dir "$base" "$flavour")/arch/arm64/boot/Image" \
+			"$here/run-vm.sh" "${opt[@]}" "$dir" "$(kernel_dir "$base" "$flavour")/arch/arm64/boot/Image" \
 				"$build/$base/l1-${out##*/}/initramfs.cpio" "$@" || true
 		done
 	done
@@ -117,14 +124,20 @@ check)
 		"$here/tests/run.sh" "$runs/harness"
 		cells+=("$runs/harness")
 	fi
-	run_cells "$out" "$flavour"
+	run_cells "$out" "$flavour" "${reuse[@]}"
 	if [ "$run" = check ]; then
 		read -ra qtests <<<"$QEMU_QTESTS"
 		"$here/run-qtests.sh" "$out/qemu" "${qtests[@]}"
 		cells+=("$out/qemu")
 	fi
 	mapfile -t -O "${#cells[@]}" cells <"$out/cells"
-	"$here/verdict.sh" "${cells[@]}"
+	verdict_rc=0
+	"$here/verdict.sh" "${cells[@]}" || verdict_rc=$?
+	# Keep the result of every cell that passed on its own, for the next run.
+	while read -r dir; do
+		if [ -f "$dir/run.key" ] && "$here/verdict.sh" "$dir" >/dev/null 2>&1; then result_store "$dir"; fi
+	done <"$out/cells"
+	exit "$verdict_rc"
 	;;
 demo)
 	[ $# -eq 3 ] || die "usage: pipeline.sh demo BASE MODE PROFILE; fix: make demo [BASE=...] [MODE=...] [PROFILE=...]"
@@ -171,6 +184,34 @@ bench)
 	done
 	"$here/bench-report.sh" "$out" "$base" | tee "$build/bench.md"
 	;;
+pristine)
+	# The proof table: the proof list in three columns (harness/lists/proof.expect).
+	[ $# -eq 1 ] || die "usage: pipeline.sh pristine BASE; fix: make check-pristine BASE=mainline|lts"
+	bases=$1 modes='' profiles='' only=''
+	select_bases
+	out=$runs/proof
+	for column in base base-kernel queue; do plan_cells "$out/$column" proof; done
+	stage_setup "$1"
+	stage_qemu
+	stage_kernel "$1"
+	"$here/tree.sh" pristine "$1"
+	"$here/build-kernel.sh" "$build/$1/pristine" "$(kernel_dir "$1" pristine)"
+	mapfile -t cell_dirs < <(cells_of "$out/base" "$1")
+	"$here/build-l1.sh" "$build/$1/pristine" "$(kernel_dir "$1" pristine)" "$build/$1/l1-proof-base" "${cell_dirs[@]/%//tests.list}"
+	mapfile -t cell_dirs < <(cells_of "$out/queue" "$1")
+	"$here/build-l1.sh" "$build/$1/linux" "$(kernel_dir "$1")" "$build/$1/l1-proof" "${cell_dirs[@]/%//tests.list}"
+	for column in base base-kernel queue; do
+		kernel=$(kernel_dir "$1" pristine) l1=$build/$1/l1-proof
+		[ "$column" != queue ] || kernel=$(kernel_dir "$1")
+		[ "$column" != base ] || l1=$build/$1/l1-proof-base
+		mapfile -t cell_dirs < <(cells_of "$out/$column" "$1")
+		for dir in "${cell_dirs[@]}"; do
+			"$here/run-vm.sh" "$dir" "$kernel/arch/arm64/boot/Image" "$l1/initramfs.cpio" || true
+		done
+		"$here/verdict.sh" "${cell_dirs[@]}" >"$out/$column/verdict.txt" || true
+	done
+	"$here/proof-report.sh" "$out" "$1" "$here/lists/proof.expect" | tee "$build/proof.md"
+	;;
 bisect)
 	[ $# -eq 1 ] || die "usage: pipeline.sh bisect BASE; fix: make check-bisect BASE=mainline|lts"
 	bases=$1
@@ -180,6 +221,6 @@ bisect)
 	"$here/check-bisect.sh" "$build/$1/linux" "$(kernel_dir "$1")"
 	;;
 *)
-	die "unknown pipeline target '$target'; fix: use one of: setup qemu trees kernels check demo bench bisect export harness-tests"
+	die "unknown pipeline target '$target'; fix: use one of: setup qemu trees kernels check demo bench pristine bisect export harness-tests"
 	;;
 esac

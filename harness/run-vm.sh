@@ -2,7 +2,7 @@
 # Stage: boot the emulated host once for one cell and let its PID 1 (l1/init.c)
 # run the cell's test list.
 #
-#   run-vm.sh CELLDIR KERNEL INITRAMFS [QEMU_ARG...]
+#   run-vm.sh [--reuse] CELLDIR KERNEL INITRAMFS [QEMU_ARG...]
 #
 # CELLDIR is a cell directory written by plan.sh (cell.env, tests.list). The QEMU
 # command line is built here, from harness/matrix.env, and nowhere else; it is
@@ -11,7 +11,10 @@
 # the kernel's. Writes CELLDIR/console.log and CELLDIR/run.status ("ok", or why
 # not). With V=1 the console is also streamed to the terminal. Exits non-zero,
 # with one line naming the cause and the fix, if QEMU cannot start or the VM
-# does not power off after its tests in time.
+# does not power off after its tests in time. With --reuse (make check), a cell
+# whose inputs (QEMU, kernel, initramfs, firmware, list and command line) are those
+# of a run that passed takes that run's console instead of booting (lib.sh:
+# result_fetch); CELLDIR/run.key is the hash of those inputs.
 
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +22,8 @@ top=$(dirname "$here")
 . "$here/lib.sh"
 . "$here/matrix.env"
 
+reuse=
+[ "${1:-}" != --reuse ] || { reuse=1; shift; }
 [ $# -ge 3 ] || die "usage: run-vm.sh CELLDIR KERNEL INITRAMFS [QEMU_ARG...] (got $# arguments); fix: pass a planned cell, a kernel Image and an initramfs"
 cell_dir=$(realpath -m "$1") kernel=$(realpath -m "$2") initramfs=$(realpath -m "$3")
 shift 3
@@ -72,6 +77,20 @@ budget=$((budget + VM_TIMEOUT_MARGIN))
 for arg in "${cmd[@]}"; do
 	if [[ $arg =~ ^[A-Za-z0-9_./,=:+@%-]+$ ]]; then printf '%s ' "$arg"; else printf "'%s' " "${arg//\'/\'\\\'\'}"; fi
 done | sed 's/ $/\n/' >"$cell_dir/qemu.cmd"
+
+key=$(
+	{
+		sha256sum "$qemu" "$kernel" "$initramfs" | cut -d' ' -f1
+		[ "${!firmware_var}" = no ] || sha256sum <"$FIRMWARE_CODE"
+		cat "$cell_dir/tests.list" "$cell_dir/qemu.cmd"
+	} | sha256sum | cut -c1-32
+)
+echo "$key" >"$cell_dir/run.key"
+if [ -n "$reuse" ] && result_fetch "$key" "$cell_dir"; then
+	say "$CELL: inputs unchanged since a run that passed; its results stand (RERUN=1 boots it again)"
+	[ "${V:-0}" != 1 ] || cat "$log"
+	exit 0
+fi
 say "$CELL: booting (budget ${budget}s), console in ${log#"$top"/}; running:"
 printf '  $ %s\n' "$(cat "$cell_dir/qemu.cmd")" >&2
 

@@ -107,6 +107,8 @@ expect_error kernel-no-tree "$harness/build-kernel.sh" /nonexistent "$scratch/k"
 expect_error l1-missing-list "$harness/build-l1.sh" "$top/build/lts/linux" "$top/build/lts/kernel" "$scratch/l1" /nonexistent/tests.list
 expect_error run-vm-not-a-cell "$harness/run-vm.sh" "$scratch" /nonexistent/Image /nonexistent/initramfs.cpio
 expect_error verdict-no-cell "$harness/verdict.sh"
+expect_error pipeline-pristine-unknown-base "$harness/pipeline.sh" pristine bogus
+expect_error proof-report-no-verdict "$harness/proof-report.sh" "$scratch/no-proof" mainline "$harness/lists/proof.expect"
 expect_error verdict-not-a-cell "$harness/verdict.sh" /nonexistent
 after=$(snapshot)
 if [ "$before" = "$after" ]; then
@@ -115,6 +117,27 @@ else
 	diff <(printf '%s\n' "$before") <(printf '%s\n' "$after") | head -n 10 | sed 's/^/# /' >>"$log"
 	result bad-input/nothing-changed 0 "the failed invocations changed the work tree or build/"
 fi
+
+# proof/NAME: proof-report.sh holds a queue to proof.expect. A kernel fix's test
+# must fail on the pristine kernel: a proof where it passes there is refused.
+proof_case() {
+	local name=$1 want_rc=$2 kernel_result=$3 dir=$scratch/proof-$1 c rc
+	for c in base base-kernel queue; do mkdir -p "$dir/$c"; done
+	printf 'arm64/t  mainline/vhe/dt  PASS  FAIL  PASS  a kernel fix\n' >"$dir/expect"
+	echo "PASS  mainline/vhe/dt  arm64/t (time=1.0s)" >"$dir/base/verdict.txt"
+	echo "$kernel_result  mainline/vhe/dt  arm64/t (time=1.0s)" >"$dir/base-kernel/verdict.txt"
+	echo "PASS  mainline/vhe/dt  arm64/t (time=1.0s)" >"$dir/queue/verdict.txt"
+	"$harness/proof-report.sh" "$dir" mainline "$dir/expect" >"$dir/table" 2>&1
+	rc=$?
+	if [ "$rc" = "$want_rc" ] && grep -q "^| \`arm64/t\` | mainline/vhe/dt | PASS | .*$kernel_result" "$dir/table"; then
+		result "proof/$name" 1
+	else
+		sed 's/^/# /' "$dir/table" >>"$log"
+		result "proof/$name" 0 "proof-report.sh exited $rc (want $want_rc) or printed no row for arm64/t"
+	fi
+}
+proof_case holds 0 FAIL
+proof_case fix-passes-on-pristine 1 PASS
 
 if command -v shellcheck >/dev/null; then
 	if sc=$(cd "$top" && shellcheck -x -f gcc harness/*.sh harness/tests/*.sh .ci/run 2>&1); then

@@ -26,6 +26,7 @@
 #include "test_util.h"
 
 #include "../mem_error_injector.h"
+#include "selftest_compat.h"
 
 #define NR_EVENTS	1000
 #define NR_FRESH_PAGES	512
@@ -87,7 +88,7 @@ static struct kvm_vm *create_vm(void *guest_code, uint64_t arg, struct kvm_vcpu 
 
 	vm_init_descriptor_tables(vm);
 	vcpu_init_descriptor_tables(*vcpu);
-	vm_install_sync_handler(vm, VECTOR_SYNC_CURRENT, ESR_EC_DABT, skip_load);
+	vm_install_sync_handler(vm, VECTOR_SYNC_CURRENT, L1_EC_DABT_CUR, skip_load);
 	vm_install_exception_handler(vm, VECTOR_ERROR_CURRENT, skip_load);
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, POISON_GPA, POISON_SLOT, pages, 0);
 	virt_map(vm, POISON_GPA, POISON_GPA, pages);

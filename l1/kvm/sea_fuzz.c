@@ -25,6 +25,7 @@
 #include "test_util.h"
 
 #include "../mem_error_injector.h"
+#include "selftest_compat.h"
 
 #define NR_EVENT_CALLS	100000
 #define NR_CAP_CALLS	2000
@@ -102,9 +103,9 @@ static const uint64_t state_regs[] = {
 static void snapshot(struct kvm_vcpu *vcpu, struct vcpu_state *s, bool full)
 {
 	vcpu_events_get(vcpu, &s->events);
-	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_ESR_EL1), &s->esr);
+	s->esr = l1_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_ESR_EL1));
 	for (int i = 0; full && i < ARRAY_SIZE(state_regs); i++)
-		vcpu_get_reg(vcpu, state_regs[i], &s->regs[i]);
+		s->regs[i] = l1_get_reg(vcpu, state_regs[i]);
 }
 
 static bool same_state(const struct vcpu_state *a, const struct vcpu_state *b, bool full)
@@ -142,8 +143,8 @@ static void fuzz_vcpu_events(int calls)
 	vm = vm_create_with_one_vcpu(&vcpu, guest_done);
 	vm_init_descriptor_tables(vm);
 	vcpu_init_descriptor_tables(vcpu);
-	vm_install_sync_handler(vm, VECTOR_SYNC_CURRENT, ESR_EC_DABT, return_to_guest);
-	vm_install_sync_handler(vm, VECTOR_SYNC_CURRENT, ESR_EC_IABT, return_to_guest);
+	vm_install_sync_handler(vm, VECTOR_SYNC_CURRENT, L1_EC_DABT_CUR, return_to_guest);
+	vm_install_sync_handler(vm, VECTOR_SYNC_CURRENT, L1_EC_IABT_CUR, return_to_guest);
 	vm_install_exception_handler(vm, VECTOR_ERROR_CURRENT, return_to_guest);
 	memset(&before, 0, sizeof(before));
 	memset(&after, 0, sizeof(after));

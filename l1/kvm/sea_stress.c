@@ -23,6 +23,7 @@
 #include "test_util.h"
 
 #include "../mem_error_injector.h"
+#include "selftest_compat.h"
 
 #define NR_VCPUS		4
 #define NR_EVENTS		1000
@@ -144,7 +145,7 @@ static struct kvm_vm *create_vm(int nr_vcpus, struct kvm_vcpu **vcpus)
 	vm_init_descriptor_tables(vm);
 	for (int i = 0; i < nr_vcpus; i++)
 		vcpu_init_descriptor_tables(vcpus[i]);
-	vm_install_sync_handler(vm, VECTOR_SYNC_CURRENT, ESR_EC_DABT, guest_handler);
+	vm_install_sync_handler(vm, VECTOR_SYNC_CURRENT, L1_EC_DABT_CUR, guest_handler);
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, REGION_GPA, REGION_SLOT,
 				    pages * 4096 / vm->page_size, 0);
 	virt_map(vm, REGION_GPA, REGION_GPA, pages * 4096 / vm->page_size);
