@@ -29,7 +29,7 @@ lists=("$@")
 for l in "${lists[@]}"; do
 	[ -f "$l" ] || die "cell list '$l' not found; fix: run plan.sh first"
 done
-[ -d "$src/.git" ] || die "kernel tree ${src#"$top"/} missing; fix: run 'make trees'"
+[ -e "$src/.git" ] || die "kernel tree ${src#"$top"/} missing; fix: run 'make trees'"
 [ -f "$kbuild/.config" ] || die "${kbuild#"$top"/} is not configured; fix: run 'make kernels'"
 # Beside the tree, one set per tree: build/BASE/linux's are selftests/ and usr/,
 # build/BASE/pristine's selftests-pristine/ and usr-pristine/.
@@ -48,7 +48,8 @@ export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1
 [ -x "${BUSYBOX_ARM64:-}" ] || die "the arm64 busybox is missing; fix: run 'make setup'"
 
 # What the lists run: /kvm/... and /kvm-base/... selftests and /bin/... programs of ours.
-mapfile -t commands < <(awk '$2 != "skip" {print $3}' "${lists[@]}" | sort -u)
+# A command's arguments may name another program (/bin/mei_fnv /kvm-base/...).
+mapfile -t commands < <(awk '$2 != "skip" { for (i = 3; i <= NF; i++) if ($i ~ /^\/(kvm|kvm-base|bin)\//) print $i }' "${lists[@]}" | sort -u)
 need_vmm=
 for c in "${commands[@]}"; do [ "$c" = /bin/seavmm ] || [ "$c" = /bin/vmm_bad_args ] && need_vmm=1; done
 

@@ -13,7 +13,8 @@
  *
  * When the platform has the memory error injector, a test that leaves poison
  * behind fails, and the poison is cleared before the next test runs: the
- * kernel could otherwise reuse a poisoned page and crash.
+ * kernel could otherwise reuse a poisoned page and crash. The injector's
+ * FLAGS go back to 0 after each test too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -286,9 +287,12 @@ int main(void)
 			continue;
 		}
 		console_printf("# running %s (timeout %ds)\n", t->name, t->timeout);
-		print_provenance(t->argv[0]);
+		for (int a = 0; t->argv[a]; a++)
+			print_provenance(t->argv[a]);
 		status = run_one(t, &seconds);
 		leaked = have_injector ? mei_read(MEI_REG_COUNT) : 0;
+		if (have_injector && mei_read(MEI_REG_FLAGS))
+			mei_set_flags(0);
 		if (leaked)
 			mei_clear_all();
 		if (leaked && t->may_leave_poison)

@@ -27,6 +27,8 @@
 #define MEI_REG_COMMAND		0x1c
 #define MEI_REG_STATUS		0x20
 #define MEI_REG_ERROR_TYPES	0x24
+#define MEI_REG_FLAGS		0x28
+#define MEI_FLAG_FNV		0x1	/* consumption reports FnV: address unknown */
 #define MEI_ID_VALUE		0x4a4e4945
 #define MEI_TYPE_MEM_UNCORRECTABLE 0x10
 #define MEI_CMD_INJECT		1
@@ -173,6 +175,13 @@ static inline uint32_t mei_poison(uint64_t pa)
 static inline uint32_t mei_clear(uint64_t pa)
 {
 	return mei_command(MEI_CMD_CLEAR, pa, 0);
+}
+
+/* Sets the FLAGS register; returns the STATUS register. */
+static inline uint32_t mei_set_flags(uint32_t flags)
+{
+	mei_write(MEI_REG_FLAGS, flags);
+	return mei_read(MEI_REG_STATUS);
 }
 
 static inline uint32_t mei_clear_all(void)
