@@ -4,7 +4,7 @@
 # cells name (KVM ones against the same selftest library), the reference VMM with
 # its guest (L2) if named, and packs them with l1/init.c as PID 1 into OUT/initramfs.cpio.
 #
-#   build-l1.sh SRC KBUILD OUT TESTS_LIST...
+#   build-l1.sh [--tree NAME=SRC]... SRC KBUILD OUT TESTS_LIST...
 #
 # SRC is the kernel tree, KBUILD its configured build directory (the uapi headers
 # and, for the VMM's guest, the Image come from there), TESTS_LIST the normalized
@@ -15,6 +15,9 @@
 # /kvm-base/... names a selftest as the base tarball has it, when the queue changes
 # it: built from the base's tools/ (library and test byte for byte the tarball's)
 # against the tree's uapi headers, which only add to the base's.
+# /kvm-NAME/... and /kvm-NAME-base/... name another tree's selftest (--tree NAME=SRC,
+# e.g. mainline's in the lts cells): as its HEAD commits it, and as its base tarball
+# has it; both built with that tree's own selftest library and uapi headers.
 # /bin/sh is Debian's static busybox for arm64 (build/inputs.env: BUSYBOX_ARM64).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +25,13 @@ top=$(dirname "$here")
 . "$here/lib.sh"
 require_tools aarch64-linux-gnu-gcc cpio make
 
-[ $# -ge 4 ] || die "usage: build-l1.sh SRC KBUILD OUT TESTS_LIST... (got $# arguments); fix: pass the tree, its build directory, the output directory and the cell lists"
+declare -A other_trees=()
+while [ "${1:-}" = --tree ]; do
+	[[ "${2:-}" == ?*=?* ]] || die "--tree needs NAME=SRC (got '${2:-}'); fix: name another kernel tree, e.g. --tree mainline=build/mainline/linux"
+	other_trees[${2%%=*}]=$(realpath -m "${2#*=}")
+	shift 2
+done
+[ $# -ge 4 ] || die "usage: build-l1.sh [--tree NAME=SRC]... SRC KBUILD OUT TESTS_LIST... (got $# arguments); fix: pass the tree, its build directory, the output directory and the cell lists"
 src=$(realpath -m "$1") kbuild=$(realpath -m "$2") out=$(realpath -m "$3")
 shift 3
 lists=("$@")
@@ -47,15 +56,38 @@ export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1
 . "$top/build/inputs.env"
 [ -x "${BUSYBOX_ARM64:-}" ] || die "the arm64 busybox is missing; fix: run 'make setup'"
 
-# What the lists run: /kvm/... and /kvm-base/... selftests and /bin/... programs of ours.
-# A command's arguments may name another program (/bin/mei_fnv /kvm-base/...).
-mapfile -t commands < <(awk '$2 != "skip" { for (i = 3; i <= NF; i++) if ($i ~ /^\/(kvm|kvm-base|bin)\//) print $i }' "${lists[@]}" | sort -u)
+# What the lists run: /kvm/..., /kvm-base/... and /kvm-NAME[-base]/... selftests and
+# /bin/... programs of ours. A command's arguments may name another program
+# (/bin/mei_fnv /kvm-base/...).
+mapfile -t commands < <(awk '$2 != "skip" { for (i = 3; i <= NF; i++) if ($i ~ /^\/(kvm|kvm-[a-z0-9-]+|bin)\//) print $i }' "${lists[@]}" | sort -u)
+# archived_builds: "PREFIX REV TREE" for each /kvm-.../ prefix the commands use.
+declare -A archived_builds=()
+for c in "${commands[@]}"; do
+	prefix=${c#/}
+	prefix=${prefix%%/*}
+	case "$prefix" in
+	kvm | bin) continue ;;
+	kvm-base) archived_builds[$prefix]="base $src" ;;
+	*)
+		name=${prefix#kvm-}
+		rev=HEAD
+		[ "${name%-base}" = "$name" ] || { name=${name%-base} rev=base; }
+		[ -n "${other_trees[$name]:-}" ] || die "a list runs $c, but no tree '$name' was given; fix: the pipeline passes --tree $name=build/$name/linux for the bases whose lists name it"
+		[ -e "${other_trees[$name]}/.git" ] || die "kernel tree ${other_trees[$name]#"$top"/} missing; fix: run 'make trees'"
+		archived_builds[$prefix]="$rev ${other_trees[$name]}"
+		;;
+	esac
+done
 need_vmm=
 for c in "${commands[@]}"; do [ "$c" = /bin/seavmm ] || [ "$c" = /bin/vmm_bad_args ] && need_vmm=1; done
 
 stamp_key=$(
 	{
 		tree_state "$src" tools include/uapi arch/arm64/include/uapi scripts/dtc/libfdt
+		for prefix in "${!archived_builds[@]}"; do
+			read -r rev tree <<<"${archived_builds[$prefix]}"
+			echo "$prefix $(git -C "$tree" rev-parse "$rev") $(git -C "$tree" rev-parse HEAD)"
+		done | sort
 		printf '%s\n' "${commands[@]}"
 		find "$top/l1" "$top/vmm" -type f | sort | xargs cat
 		[ -z "$need_vmm" ] || sha256sum <"$kbuild/arch/arm64/boot/Image"
@@ -82,32 +114,45 @@ make -s -C "$kvm_src" ARCH=arm64 CROSS_COMPILE=$cross \
 	die "KVM selftests build failed (log: ${selftests#"$top"/}.log); fix: the error above"
 }
 
-base_commands=()
-for c in "${commands[@]}"; do case "$c" in /kvm-base/*) base_commands+=("$c") ;; esac; done
-base_tools=$(dirname "$src")/base-tools
-base_selftests=$(dirname "$src")/selftests-base
-if [ ${#base_commands[@]} -gt 0 ]; then
-	base_commit=$(git -C "$src" rev-parse base)
-	if [ "$(cat "$base_tools/.sea-base" 2>/dev/null)" != "$base_commit" ]; then
-		say "extracting the base's tools/ to ${base_tools#"$top"/}"
-		rm -rf "$base_tools" "$base_selftests"
-		mkdir -p "$base_tools"
-		git -C "$src" archive --format=tar base tools arch/arm64/tools scripts/subarch.include | tar -x -C "$base_tools"
-		echo "$base_commit" >"$base_tools/.sea-base"
+# build_archived PREFIX REV TREE: the selftests the commands name under /PREFIX/, as
+# git tree TREE's revision REV has them (library and tests byte for byte), built
+# in build/BASE/PREFIX[-TREE]/ against TREE's uapi headers (for the base tarball's: this
+# tree's own, which only add to the base's).
+build_archived() {
+	local prefix=$1 rev=$2 tree=$3 dir commit headers targets=() c rel tarch
+	dir=$(dirname "$src")/$prefix$suffix
+	commit=$(git -C "$tree" rev-parse "$rev")
+	if [ "$(cat "$dir/tools.commit" 2>/dev/null)" != "$commit" ]; then
+		say "extracting ${tree#"$top"/}'s tools/ at $rev to ${dir#"$top"/}"
+		rm -rf "$dir"
+		mkdir -p "$dir/tools"
+		git -C "$tree" archive --format=tar "$commit" tools arch/arm64/tools scripts/subarch.include | tar -x -C "$dir/tools"
+		echo "$commit" >"$dir/tools.commit"
 	fi
-	targets=()
-	for c in "${base_commands[@]}"; do
-		rel=${c#/kvm-base/}
-		targets+=("$base_selftests/${rel/#arm64\//$karch/}")
+	headers=$hdr
+	if [ "$tree" != "$src" ]; then
+		headers=$dir/usr
+		make -s -C "$tree" O="$dir/headers-build" ARCH=arm64 headers_install INSTALL_HDR_PATH="$headers" >/dev/null
+	fi
+	tarch=arm64
+	[ -d "$dir/tools/tools/testing/selftests/kvm/arm64" ] || tarch=aarch64
+	for c in "${commands[@]}"; do
+		case "$c" in /"$prefix"/*) ;; *) continue ;; esac
+		rel=${c#/"$prefix"/}
+		targets+=("$dir/out/${rel/#arm64\//$tarch/}")
 	done
-	say "building the base's own ${base_commands[*]#/kvm-base/}"
-	make -s -C "$base_tools/tools/testing/selftests/kvm" ARCH=arm64 CROSS_COMPILE=$cross \
-		CC="ccache ${cross}gcc" OUTPUT="$base_selftests" KHDR_INCLUDES="-isystem $hdr/include" \
-		-j"$(nproc)" "${targets[@]}" >"$base_selftests.log" 2>&1 || {
-		grep -E ' error: |Error [0-9]' "$base_selftests.log" | head -n 20 >&2
-		die "building the base's selftests failed (log: ${base_selftests#"$top"/}.log); fix: the error above"
+	say "building ${targets[*]#"$dir/out/"} of ${tree#"$top"/} at $rev"
+	make -s -C "$dir/tools/tools/testing/selftests/kvm" ARCH=arm64 CROSS_COMPILE=$cross \
+		CC="ccache ${cross}gcc" OUTPUT="$dir/out" KHDR_INCLUDES="-isystem $headers/include" \
+		-j"$(nproc)" "${targets[@]}" >"$dir/build.log" 2>&1 || {
+		grep -E ' error: |Error [0-9]' "$dir/build.log" | head -n 20 >&2
+		die "building ${tree#"$top"/}'s selftests at $rev failed (log: ${dir#"$top"/}/build.log); fix: the error above"
 	}
-fi
+}
+for prefix in "${!archived_builds[@]}"; do
+	# shellcheck disable=SC2086 # REV and TREE, split on purpose
+	build_archived "$prefix" ${archived_builds[$prefix]}
+done
 
 say "building L1 programs"
 l1_cflags=(-O2 -g -Wall -Wextra -Wno-unused-parameter -std=gnu99 -D_GNU_SOURCE)
@@ -161,14 +206,25 @@ for f in "$bin"/*; do [ "$(basename "$f")" = init ] || cp "$f" "$root/bin/"; don
 : >"$root/etc/provenance"
 for c in "${commands[@]}"; do
 	case "$c" in
-	/kvm-base/*)
-		rel=${c#/kvm-base/}
-		built=$base_selftests/${rel/#arm64\//$karch/}
-		[ -f "$built" ] || die "a list runs $c, which the base does not build; fix: correct the command in harness/lists/"
-		install -D "$built" "$root/kvm-base/$rel"
-		source_file=tools/testing/selftests/kvm/${rel/#arm64\//$karch/}.c
-		sha=$(sha256sum <"$base_tools/$source_file" | cut -c1-16)
-		echo "$c $source_file sha256:$sha, unmodified: the base's own ($(git -C "$src" config sea.base-version)), built with the base's selftest library" >>"$root/etc/provenance"
+	/kvm-*/*)
+		prefix=${c#/}
+		prefix=${prefix%%/*}
+		read -r rev tree <<<"${archived_builds[$prefix]}"
+		dir=$(dirname "$src")/$prefix$suffix
+		rel=${c#/"$prefix"/}
+		tarch=arm64
+		[ -d "$dir/tools/tools/testing/selftests/kvm/arm64" ] || tarch=aarch64
+		built=$dir/out/${rel/#arm64\//$tarch/}
+		[ -f "$built" ] || die "a list runs $c, which ${tree#"$top"/} at $rev does not build; fix: correct the command in harness/lists/"
+		install -D "$built" "$root/$prefix/$rel"
+		source_file=tools/testing/selftests/kvm/${rel/#arm64\//$tarch/}.c
+		sha=$(sha256sum <"$dir/tools/$source_file" | cut -c1-16)
+		if [ "$rev" = base ]; then
+			origin="unmodified: the base's own ($(git -C "$tree" config sea.base-version)), built with the base's selftest library"
+		else
+			origin="$(basename "$(dirname "$tree")")'s queue at $(git -C "$tree" rev-parse --short HEAD) (base $(git -C "$tree" config sea.base-version)), built with its selftest library and uapi headers"
+		fi
+		echo "$c $source_file sha256:$sha, $origin" >>"$root/etc/provenance"
 		continue
 		;;
 	/kvm/*) ;;

@@ -64,21 +64,38 @@ planned_bases() { awk -F/ '{print $NF}' "$1/cells" | cut -d- -f1 | awk '!seen[$0
 # cells_of OUTDIR BASE: the planned cell directories of BASE.
 cells_of() { grep "/$2-[^/]*\$" "$1/cells" || true; }
 
+# other_trees OUTDIR BASE: the other bases whose selftests BASE's cells run
+# (/kvm-OTHER/... or /kvm-OTHER-base/...), once each.
+other_trees() {
+	local b
+	for b in $MATRIX_BASES; do
+		[ "$b" != "$2" ] || continue
+		cells_of "$1" "$2" | sed 's|$|/tests.list|' | xargs -r grep -qE "(^|[[:space:]])/kvm-$b(-base)?/" && echo "$b"
+	done
+	return 0
+}
+
 # run_cells OUTDIR FLAVOUR [RUN_VM_OPTION] [QEMU_ARG...]: build what the planned cells
 # need and boot each; a cell that fails to boot is reported by the verdict, the
 # others still run. RUN_VM_OPTION: --reuse.
 run_cells() {
-	local out=$1 flavour=$2 base cell_bases cell_dirs lists dir opt=()
+	local out=$1 flavour=$2 base other cell_bases cell_dirs lists dir opt=() trees
 	shift 2
 	[ "${1:-}" != --reuse ] || { opt=(--reuse); shift; }
 	mapfile -t cell_bases < <(planned_bases "$out")
-	stage_setup "${cell_bases[@]}"
+	# shellcheck disable=SC2046 # one base a word
+	stage_setup $(printf '%s\n' "${cell_bases[@]}" $(for base in "${cell_bases[@]}"; do other_trees "$out" "$base"; done) | awk '!seen[$0]++')
 	stage_qemu
 	for base in "${cell_bases[@]}"; do
 		stage_kernel "$base" "$flavour"
+		trees=()
+		for other in $(other_trees "$out" "$base"); do
+			"$here/tree.sh" apply "$other"
+			trees+=(--tree "$other=$build/$other/linux")
+		done
 		mapfile -t cell_dirs < <(cells_of "$out" "$base")
 		lists=("${cell_dirs[@]/%//tests.list}")
-		"$here/build-l1.sh" "$build/$base/linux" "$(kernel_dir "$base")" "$build/$base/l1-${out##*/}" "${lists[@]}"
+		"$here/build-l1.sh" "${trees[@]}" "$build/$base/linux" "$(kernel_dir "$base")" "$build/$base/l1-${out##*/}" "${lists[@]}"
 		for dir in "${cell_dirs[@]}"; do
 			"$here/run-vm.sh" "${opt[@]}" "$dir" "$(kernel_dir "$base" "$flavour")/arch/arm64/boot/Image" \
 				"$build/$base/l1-${out##*/}/initramfs.cpio" "$@" || true

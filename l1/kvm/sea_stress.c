@@ -130,7 +130,7 @@ static void *worker_run(void *arg)
 		TEST_ASSERT_EQ(run->arm_sea.esr, DABT_SEA_ESR);
 		TEST_ASSERT_EQ(run->arm_sea.gva, gva);
 		TEST_ASSERT_EQ(run->arm_sea.flags, KVM_EXIT_ARM_SEA_FLAG_GPA_VALID);
-		TEST_ASSERT_EQ(run->arm_sea.gpa, gva);
+		TEST_ASSERT_EQ(run->arm_sea.gpa, gva & ~0xfffULL);
 		w->reported++;
 		TEST_ASSERT_EQ(locked_command(mei_clear, pa), MEI_STATUS_OK);
 		inject_dabt(w->vcpu);
