@@ -104,6 +104,7 @@ expect_error tree-unknown-action "$harness/tree.sh" frobnicate lts
 expect_error setup-unknown-base "$harness/setup.sh" bogus
 expect_error kernel-unknown-flavour "$harness/build-kernel.sh" "$top/build/lts/linux" "$scratch/k" no-such-flavour
 expect_error kernel-no-tree "$harness/build-kernel.sh" /nonexistent "$scratch/k"
+expect_error l1-tree-without-source "$harness/build-l1.sh" --tree mainline "$top/build/lts/linux" "$top/build/lts/kernel" "$scratch/l1" /nonexistent/tests.list
 expect_error l1-missing-list "$harness/build-l1.sh" "$top/build/lts/linux" "$top/build/lts/kernel" "$scratch/l1" /nonexistent/tests.list
 expect_error run-vm-not-a-cell "$harness/run-vm.sh" "$scratch" /nonexistent/Image /nonexistent/initramfs.cpio
 expect_error verdict-no-cell "$harness/verdict.sh"
