@@ -69,7 +69,7 @@ export:
 	@$(P) export $(TREE)
 
 clean:
-	rm -rf build/runs build/qemu-build build/*/kernel* build/*/l1-* build/*/selftests* build/*/usr* build/bench.md
+	rm -rf build/runs build/qemu-build build/*/kernel* build/*/l1-* build/*/selftests* build/*/usr* build/*/kvm-* build/bench.md
 
 # Removes the trees too: export their commits first.
 distclean:
