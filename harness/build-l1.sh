@@ -114,12 +114,18 @@ make -s -C "$kvm_src" ARCH=arm64 CROSS_COMPILE=$cross \
 	die "KVM selftests build failed (log: ${selftests#"$top"/}.log); fix: the error above"
 }
 
+# archived_rel DIR REL: REL (arm64/NAME) as the tree extracted in DIR/tools names it
+# (6.12's arm64 directory is aarch64/).
+archived_rel() {
+	if [ -d "$1/tools/tools/testing/selftests/kvm/arm64" ]; then echo "$2"; else echo "${2/#arm64\//aarch64/}"; fi
+}
+
 # build_archived PREFIX REV TREE: the selftests the commands name under /PREFIX/, as
 # git tree TREE's revision REV has them (library and tests byte for byte), built
 # in build/BASE/PREFIX[-TREE]/ against TREE's uapi headers (for the base tarball's: this
 # tree's own, which only add to the base's).
 build_archived() {
-	local prefix=$1 rev=$2 tree=$3 dir commit headers targets=() c rel tarch
+	local prefix=$1 rev=$2 tree=$3 dir commit headers targets=() c
 	dir=$(dirname "$src")/$prefix$suffix
 	commit=$(git -C "$tree" rev-parse "$rev")
 	if [ "$(cat "$dir/tools.commit" 2>/dev/null)" != "$commit" ]; then
@@ -134,12 +140,9 @@ build_archived() {
 		headers=$dir/usr
 		make -s -C "$tree" O="$dir/headers-build" ARCH=arm64 headers_install INSTALL_HDR_PATH="$headers" >/dev/null
 	fi
-	tarch=arm64
-	[ -d "$dir/tools/tools/testing/selftests/kvm/arm64" ] || tarch=aarch64
 	for c in "${commands[@]}"; do
 		case "$c" in /"$prefix"/*) ;; *) continue ;; esac
-		rel=${c#/"$prefix"/}
-		targets+=("$dir/out/${rel/#arm64\//$tarch/}")
+		targets+=("$dir/out/$(archived_rel "$dir" "${c#/"$prefix"/}")")
 	done
 	say "building ${targets[*]#"$dir/out/"} of ${tree#"$top"/} at $rev"
 	make -s -C "$dir/tools/tools/testing/selftests/kvm" ARCH=arm64 CROSS_COMPILE=$cross \
@@ -212,12 +215,10 @@ for c in "${commands[@]}"; do
 		read -r rev tree <<<"${archived_builds[$prefix]}"
 		dir=$(dirname "$src")/$prefix$suffix
 		rel=${c#/"$prefix"/}
-		tarch=arm64
-		[ -d "$dir/tools/tools/testing/selftests/kvm/arm64" ] || tarch=aarch64
-		built=$dir/out/${rel/#arm64\//$tarch/}
+		built=$dir/out/$(archived_rel "$dir" "$rel")
 		[ -f "$built" ] || die "a list runs $c, which ${tree#"$top"/} at $rev does not build; fix: correct the command in harness/lists/"
 		install -D "$built" "$root/$prefix/$rel"
-		source_file=tools/testing/selftests/kvm/${rel/#arm64\//$tarch/}.c
+		source_file=tools/testing/selftests/kvm/$(archived_rel "$dir" "$rel").c
 		sha=$(sha256sum <"$dir/tools/$source_file" | cut -c1-16)
 		if [ "$rev" = base ]; then
 			origin="unmodified: the base's own ($(git -C "$tree" config sea.base-version)), built with the base's selftest library"
