@@ -193,8 +193,9 @@ if [ -n "$need_vmm" ]; then
 		LIBFDT="$src/scripts/dtc/libfdt" KHDR="$hdr/include" ||
 		die "building vmm/ against ${src#"$top"/} failed; fix: the compiler error above, or leave the VMM's tests out of this base's cells"
 	l2=$out/l2
-	rm -rf "$l2" && mkdir -p "$l2"
+	rm -rf "$l2" && mkdir -p "$l2/bin"
 	mv "$bin/demo-init" "$l2/init"
+	mv "$bin/seavmm-agent" "$l2/bin/"
 	mkdir -p "$root/vmm"
 	(cd "$l2" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible >"$root/vmm/guest.cpio")
 	# The reference VMM boots the same kernel Image as its guest.

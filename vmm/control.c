@@ -1,127 +1,146 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The demo guest's paravirtual control device ("seavmm,control" in the device
- * tree). A test program in the guest uses it to have one of its own pages
- * poisoned (the VMM asks the platform's memory error injector to poison the
- * host page behind it), to report the steps of the scenario, and to learn
- * which guest pages the VMM has retired. All registers are 64-bit.
- *
- *   0x00 POISON        WO  guest physical address to poison
- *   0x08 STATUS        RO  0 ok, 1 not guest RAM, 2 memory error (the injection
- *                          failed, or the device read hit poison)
- *   0x10 STEP_OK       WO  the guest observed step N as expected
- *   0x18 STEP_FAIL     WO  the guest observed step N go wrong
- *   0x20 BOOT          RO  1 on the first boot, 2 after the first restart, ...
- *   0x28 RETIRED_INDEX WO  selects an entry of the retired-page list
- *   0x30 RETIRED_GPA   RO  that entry's guest page, or ~0 past the end
- *   0x38 RETIRED_COUNT RO  guest pages retired (replaced after poison)
- *   0x40 DEVICE_READ   WO  the device reads 8 bytes of guest memory at this
- *                          guest physical address, as a DMA would
- *   0x48 DEVICE_DATA   RO  what it read
- *
- * STATUS and DEVICE_DATA are per device, not per vCPU: the demo guest uses
- * the device from one process at a time.
+ * The demo guest's control device (control_regs.h): the guest has one of its
+ * own pages poisoned through the platform's injector, reports the steps of
+ * the scenario, reads what the VMM knows, and has the device read guest
+ * memory as a DMA would, which is how the VMM's own thread meets poison.
  */
+#include <errno.h>
 #include <string.h>
 
-#include "vmm.h"
+#include "control.h"
 #include "control_regs.h"
+#include "injector.h"
+#include "log.h"
+#include "memerr.h"
+#include "sigbus.h"
+#include "steps.h"
 
-static const char *const steps[] = {
-	[STEP_VICTIM_DATA] = "victim-data",	/* guest: a process killed by SIGBUS on a data read, others run on */
-	[STEP_VICTIM_EXEC] = "victim-exec",	/* guest: the same for an instruction fetch */
-	[STEP_KERNEL_CONSUMER] = "kernel-consumer",	/* VMM: an SEA taken by the guest kernel (EL1) */
-	[STEP_GUEST_RESTART] = "guest-restart",	/* VMM: the guest reset and was booted again */
-	[STEP_RESTART_CLEAN] = "restart-clean",	/* guest: after the restart, every retired page reads fine */
-	[STEP_THRESHOLD] = "threshold",	/* VMM: the distinct-page threshold stopped the VM */
-	[STEP_VMM_SIGBUS] = "vmm-sigbus",	/* guest: a device read of poisoned memory failed cleanly */
+static struct {
+	pthread_mutex_t lock;
+	uint64_t status;
+	uint64_t index;
+	uint64_t data;
+} control = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+struct read_op {
+	volatile uint64_t *hva;
+	uint64_t value;
 };
 
-const char *step_name(int step)
+static void read_u64(void *arg)
 {
-	if (step <= 0 || step >= (int)(sizeof(steps) / sizeof(steps[0])) || !steps[step])
-		return "unknown";
-	return steps[step];
+	struct read_op *op = arg;
+
+	op->value = *op->hva;
 }
 
-int step_by_name(const char *name)
+/*
+ * A device reading guest memory for the guest: on a poisoned page the VMM's
+ * own thread takes the SIGBUS, and the guest gets a device error.
+ */
+static int device_read(struct vm *vm, uint64_t gpa, uint64_t *value)
 {
-	size_t i;
+	struct read_op op = { .hva = gpa_to_hva(vm, gpa, 8) };
+	siginfo_t info;
 
-	for (i = 1; i < sizeof(steps) / sizeof(steps[0]); i++)
-		if (steps[i] && !strcmp(name, steps[i]))
-			return i;
-	return -1;
-}
-
-static void report_step(struct vm *vm, uint64_t step, bool ok)
-{
-	pthread_mutex_lock(&vm->lock);
-	if (step < 64) {
-		if (ok)
-			vm->steps_ok |= 1ULL << step;
-		else
-			vm->steps_failed |= 1ULL << step;
+	if (!op.hva)
+		return CONTROL_STATUS_NOT_RAM;
+	if (sigbus_guarded(read_u64, &op, &info)) {
+		*value = op.value;
+		return CONTROL_STATUS_OK;
 	}
-	pthread_mutex_unlock(&vm->lock);
-	event("guest-step", ",\"step\":\"%s\",\"ok\":%s", step_name(step), ok ? "true" : "false");
+	event("vmm-sigbus", ",\"during\":\"a device read of guest memory\",\"si_code\":%d,"
+	      "\"si_addr\":\"%p\",\"outcome\":\"handled: device error returned\"",
+	      info.si_code, info.si_addr);
+	memerr_page_poisoned(vm, &(struct memerr_report){
+		/* BUS_MCEERR_*: the host's memory-failure took the page; else a bare SEA. */
+		.path = info.si_code == BUS_MCEERR_AR || info.si_code == BUS_MCEERR_AO ?
+			MEMERR_FIRMWARE_FIRST : MEMERR_KERNEL_FIRST,
+		.access = "vmm", .vcpu = -1, .guest_el = -1,
+		.gpa_valid = true, .gpa = gpa, .syndrome = "",
+		.injected = "nothing: the device reported an error",
+	});
+	return CONTROL_STATUS_MEMORY_ERROR;
 }
 
-void control_mmio(struct vm *vm, uint64_t offset, uint8_t *data, uint32_t len, bool is_write)
+static void write_reg(struct vm *vm, uint64_t offset, uint64_t value)
 {
-	uint64_t value = 0, device_data = 0;
-	int status = 0;
+	uint64_t data = 0;
+	int status;
 
-	if (is_write) {
-		memcpy(&value, data, len > 8 ? 8 : len);
-		switch (offset) {
-		case CONTROL_POISON:
-			status = sea_poison_guest_page(vm, value);
-			break;
-		case CONTROL_DEVICE_READ:
-			status = sea_device_read(vm, value, &device_data);
-			break;
-		case CONTROL_STEP_OK:
-			report_step(vm, value, true);
-			break;
-		case CONTROL_STEP_FAIL:
-			report_step(vm, value, false);
-			break;
-		case CONTROL_RETIRED_INDEX:
-			pthread_mutex_lock(&vm->lock);
-			vm->control_index = value;
-			pthread_mutex_unlock(&vm->lock);
-			break;
-		}
-		if (offset == CONTROL_POISON || offset == CONTROL_DEVICE_READ) {
-			pthread_mutex_lock(&vm->lock);
-			vm->control_status = status;
-			vm->control_data = device_data;
-			pthread_mutex_unlock(&vm->lock);
-		}
+	switch (offset) {
+	case CONTROL_POISON:
+		status = injector_poison(vm, value);
+		status = !status ? CONTROL_STATUS_OK : status == -ENXIO ? CONTROL_STATUS_NOT_RAM :
+			 CONTROL_STATUS_MEMORY_ERROR;
+		break;
+	case CONTROL_DEVICE_READ:
+		status = device_read(vm, value, &data);
+		break;
+	case CONTROL_STEP_OK:
+	case CONTROL_STEP_FAIL:
+		if (offset == CONTROL_STEP_OK)
+			step_observed(value);
+		else
+			step_failed(value);
+		event("guest-step", ",\"step\":\"%s\",\"ok\":%s", step_name(value),
+		      offset == CONTROL_STEP_OK ? "true" : "false");
+		return;
+	case CONTROL_POISONED_INDEX:
+		pthread_mutex_lock(&control.lock);
+		control.index = value;
+		pthread_mutex_unlock(&control.lock);
+		return;
+	default:
 		return;
 	}
+	pthread_mutex_lock(&control.lock);
+	control.status = status;
+	control.data = data;
+	pthread_mutex_unlock(&control.lock);
+}
 
-	pthread_mutex_lock(&vm->lock);
+static uint64_t read_reg(struct vm *vm, uint64_t offset)
+{
+	uint64_t value = 0;
+
+	pthread_mutex_lock(&control.lock);
 	switch (offset) {
 	case CONTROL_STATUS:
-		value = vm->control_status;
+		value = control.status;
 		break;
 	case CONTROL_BOOT:
 		value = vm->boot;
 		break;
-	case CONTROL_RETIRED_GPA:
-		value = vm->control_index < (uint64_t)vm->retired_count ?
-			vm->retired[vm->control_index] : ~0ULL;
+	case CONTROL_POISONED_GPA:
+		if (control.index > INT32_MAX || !memerr_page(control.index, &value))
+			value = ~0ULL;
 		break;
-	case CONTROL_RETIRED_COUNT:
-		value = vm->retired_count;
+	case CONTROL_POISONED_COUNT:
+		value = memerr_distinct_pages();
 		break;
 	case CONTROL_DEVICE_DATA:
-		value = vm->control_data;
+		value = control.data;
+		break;
+	case CONTROL_MEMORY_ERRORS:
+		value = memerr_count();
 		break;
 	}
-	pthread_mutex_unlock(&vm->lock);
+	pthread_mutex_unlock(&control.lock);
+	return value;
+}
+
+void control_mmio(struct vm *vm, uint64_t offset, uint8_t *data, uint32_t len, bool is_write)
+{
+	uint64_t value = 0;
+
+	if (is_write) {
+		memcpy(&value, data, len > 8 ? 8 : len);
+		write_reg(vm, offset, value);
+		return;
+	}
+	value = read_reg(vm, offset);
 	memset(data, 0, len);
 	memcpy(data, &value, len > 8 ? 8 : len);
 }

@@ -1,20 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The guest's device tree, built at every boot with libfdt's sequential-write
- * API (libfdt from the kernel tree's scripts/dtc/libfdt).
+ * API (libfdt from the kernel tree's scripts/dtc/libfdt). The devices come
+ * from the device table (devices.c).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <libfdt.h>
 
-#include "vmm.h"
-
-#define GIC_PHANDLE		1
-#define GIC_SPI			0
-#define GIC_PPI			1
-#define IRQ_TYPE_LEVEL_HIGH	4
-#define IRQ_TYPE_LEVEL_LOW	8
+#include "devices.h"
+#include "dt.h"
 
 /* Architected timer PPIs: secure, non-secure, virtual, hypervisor. */
 static const uint32_t timer_ppis[] = { 13, 14, 11, 10 };
@@ -55,9 +52,11 @@ static int add_gic_and_timer(void *fdt, int nr_cpus)
 		cpu_to_fdt64(GIC_REDIST_BASE), cpu_to_fdt64(GIC_REDIST_SIZE_PER_CPU * nr_cpus),
 	};
 	fdt32_t timer_irqs[12];
+	char node[32];
 	int err = 0, i;
 
-	err |= fdt_begin_node(fdt, "intc@8000000");
+	snprintf(node, sizeof(node), "intc@%lx", GIC_DIST_BASE);
+	err |= fdt_begin_node(fdt, node);
 	err |= fdt_property_string(fdt, "compatible", "arm,gic-v3");
 	err |= fdt_property_u32(fdt, "#interrupt-cells", 3);
 	err |= fdt_property(fdt, "interrupt-controller", NULL, 0);
@@ -78,16 +77,42 @@ static int add_gic_and_timer(void *fdt, int nr_cpus)
 	return err;
 }
 
+static void node_name(char *buf, size_t size, const struct device *dev)
+{
+	snprintf(buf, size, "%s@%llx", dev->name, (unsigned long long)dev->base);
+}
+
+static int add_device(void *fdt, const struct device *dev)
+{
+	const fdt32_t irq[] = {
+		cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(dev->spi), cpu_to_fdt32(IRQ_TYPE_LEVEL_HIGH),
+	};
+	char node[64];
+	int err = 0;
+
+	node_name(node, sizeof(node), dev);
+	err |= fdt_begin_node(fdt, node);
+	err |= fdt_property_string(fdt, "compatible", dev->compatible);
+	err |= fdt_reg64(fdt, dev->base, dev->size);
+	if (dev->spi >= 0)
+		err |= fdt_property(fdt, "interrupts", irq, sizeof(irq));
+	if (dev->dt_props)
+		err |= dev->dt_props(fdt);
+	err |= fdt_end_node(fdt);
+	return err;
+}
+
 int dt_build(struct vm *vm, void *buf, size_t size, uint64_t initrd_start, uint64_t initrd_end)
 {
 	static const char psci_compat[] = "arm,psci-1.0\0arm,psci-0.2";
-	const fdt32_t uart_irq[] = {
-		cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(UART_SPI), cpu_to_fdt32(IRQ_TYPE_LEVEL_HIGH),
-	};
-	char node[32];
+	const struct device *console = device_at(UART_BASE);
+	char node[64], stdout_path[80];
 	void *fdt = buf;
+	size_t i;
 	int err = 0;
 
+	node_name(node, sizeof(node), console);
+	snprintf(stdout_path, sizeof(stdout_path), "/%s", node);
 	err |= fdt_create(fdt, size);
 	err |= fdt_finish_reservemap(fdt);
 	err |= fdt_begin_node(fdt, "");
@@ -100,7 +125,7 @@ int dt_build(struct vm *vm, void *buf, size_t size, uint64_t initrd_start, uint6
 	err |= fdt_property_string(fdt, "bootargs", vm->opts->cmdline);
 	err |= fdt_property_u64(fdt, "linux,initrd-start", initrd_start);
 	err |= fdt_property_u64(fdt, "linux,initrd-end", initrd_end);
-	err |= fdt_property_string(fdt, "stdout-path", "/uart@9000000");
+	err |= fdt_property_string(fdt, "stdout-path", stdout_path);
 	err |= fdt_end_node(fdt);
 
 	snprintf(node, sizeof(node), "memory@%lx", RAM_BASE);
@@ -117,24 +142,14 @@ int dt_build(struct vm *vm, void *buf, size_t size, uint64_t initrd_start, uint6
 	err |= fdt_end_node(fdt);
 
 	err |= add_gic_and_timer(fdt, vm->opts->vcpus);
-
-	err |= fdt_begin_node(fdt, "uart@9000000");
-	err |= fdt_property_string(fdt, "compatible", "ns16550a");
-	err |= fdt_reg64(fdt, UART_BASE, UART_SIZE);
-	err |= fdt_property(fdt, "interrupts", uart_irq, sizeof(uart_irq));
-	err |= fdt_property_u32(fdt, "clock-frequency", 1843200);
-	err |= fdt_end_node(fdt);
-
-	err |= fdt_begin_node(fdt, "control@a000000");
-	err |= fdt_property_string(fdt, "compatible", "seavmm,control");
-	err |= fdt_reg64(fdt, CONTROL_BASE, CONTROL_SIZE);
-	err |= fdt_end_node(fdt);
+	for (i = 0; i < nr_devices; i++)
+		err |= add_device(fdt, &devices[i]);
 
 	err |= fdt_end_node(fdt);
 	err |= fdt_finish(fdt);
 	if (err) {
 		fprintf(stderr, "seavmm: building the device tree failed\n");
-		return -1;
+		return -ENOSPC;
 	}
 	return 0;
 }

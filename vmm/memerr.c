@@ -1,506 +1,297 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * What the VMM does about a guest SEA (KVM_EXIT_ARM_SEA):
+ * What the VMM does about a poisoned guest page. The policy is data safety:
+ * no guest page is ever given new memory while the guest runs.
  *
- *  1. log one JSON event: time, vCPU, the decoded syndrome, gva, gpa, the
- *     host page behind it, running counts;
- *  2. retire the guest page: the host page behind it goes to the host
- *     kernel's memory-failure handling (MADV_HWPOISON), so that the host never
- *     reuses it, and a fresh zeroed page takes its place in guest RAM;
- *  3. hand the abort back to the guest (KVM_SET_VCPU_EVENTS) as the guest
- *     would have taken it: a data or instruction abort with the exit's ISS,
- *     so that the guest kernel contains it, usually by killing one process;
- *  4. stop the VM once the number of distinct poisoned pages reaches the
- *     threshold: the point where a real VMM would migrate or restart it.
+ *  - The host page stays poisoned. If the host kernel's memory-failure
+ *    handling does not have it yet (the kernel-first path: KVM only reported
+ *    the SEA), the VMM hands it over with MADV_HWPOISON: the host never
+ *    reuses it, and the VMM's mapping of it now faults.
+ *  - So every later access by the guest, from any process, comes back to the
+ *    VMM as a SIGBUS BUS_MCEERR_AR from KVM_RUN (sea.c) and goes back to the
+ *    guest as an abort, like the first: whoever reads the page next is
+ *    stopped with an error, never fed zeroes where its data was.
+ *  - The guest is told the page's address (channel.c), so that its kernel
+ *    takes the page out of use for good: kills or drops its users, and never
+ *    hands it out again.
+ *  - Clean memory goes behind the page only at guest reset, before the new
+ *    boot runs (memerr_reset()): nothing in the new boot can remember the old
+ *    contents.
+ *  - At the threshold of distinct poisoned pages the VM stops with its
+ *    report: the point where a real VMM would migrate or restart the guest.
  *
- * Why replace the page at once rather than leave it poisoned (unmapped, so
- * that every later access ends in an SEA, as QEMU does until reset): this
- * guest has no firmware-first channel (GHES) through which it would learn
- * that the page is bad and offline it. Left poisoned, the page would be freed
- * when the victim dies and reused by the guest kernel, whose next touch would
- * be an uncontainable kernel SEA. The price of replacing it: any other user
- * of the page in the guest (a copy-on-write parent, the page cache) reads
- * zeroes from then on instead of taking an error. A VMM with GHES should
- * report the error to the guest first and replace the page afterwards.
- *
- * The VMM's own threads may touch poisoned guest memory too (here: a device
- * reading guest memory on the guest's behalf); that SIGBUS is caught, logged
- * and turned into a device error, never a crash.
+ * --replace-early gives the page fresh memory at once instead, while the
+ * guest runs: any other user of the page then reads zeroes, silently.
  */
 #include <errno.h>
-#include <setjmp.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "vmm.h"
-#include "control_regs.h"
-#include "../l1/mem_error_injector.h"
+#include "channel.h"
+#include "log.h"
+#include "memerr.h"
+#include "sigbus.h"
 
-#define ESR_EC(esr)		(((esr) >> 26) & 0x3f)
-#define ESR_EC_IABT_LOW		0x20
-#define ESR_EC_DABT_LOW		0x24
-#define ESR_ISS_MASK		0x1ffffffULL
-#define ESR_IL			(1ULL << 25)
-#define ESR_SET(esr)		(((esr) >> 11) & 3)
-#define ESR_FNV			(1ULL << 10)
-#define ESR_EA			(1ULL << 9)
-#define ESR_CM			(1ULL << 8)
-#define ESR_WNR			(1ULL << 6)
-#define ESR_FSC(esr)		((esr) & 0x3f)
-#define ESR_FSC_SEA		0x10
+#define MAX_PAGES	1024
 
-static struct timespec start_time;
-static const char *no_injector_reason;
-static uint64_t injected[MAX_RETIRED];
-static int nr_injected;
-static pthread_mutex_t injector_lock = PTHREAD_MUTEX_INITIALIZER;
-static long host_page_size;
+enum host_page {
+	HOST_POISONED,		/* the host's memory-failure handling has it */
+	HOST_KEPT,		/* MADV_HWPOISON failed: still mapped, never touched by the VMM */
+	HOST_REPLACED,		/* --replace-early: fresh memory behind it while the guest runs */
+	HOST_CLEAN,		/* fresh memory since a guest reset */
+};
 
-/* Host pages that could not go to memory-failure are parked here, never touched. */
-static uint8_t *quarantine;
-static int nr_quarantined;
+struct page {
+	uint64_t gpa;
+	enum host_page state;
+};
 
-/* A guarded access sets this; the SIGBUS handler jumps back to it. */
-static __thread sigjmp_buf *sigbus_guard;
-static __thread volatile siginfo_t sigbus_info;
-/* A memory-failure SIGBUS taken by a vCPU thread in KVM_RUN, for its loop. */
-static __thread void *volatile hwpoison_addr;
+static struct {
+	pthread_mutex_t lock;
+	long host_page_size;
+	uint8_t *quarantine;	/* HOST_KEPT pages are moved here at reset, never freed */
+	int nr_quarantined;
+	struct page pages[MAX_PAGES];
+	int nr_pages;
+	uint64_t count;
+} memerr = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-double now_seconds(void)
+static const char *const path_names[] = {
+	[MEMERR_KERNEL_FIRST] = "kernel-first",
+	[MEMERR_FIRMWARE_FIRST] = "firmware-first",
+};
+
+void memerr_init(void)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - start_time.tv_sec) + (t.tv_nsec - start_time.tv_nsec) / 1e9;
+	memerr.host_page_size = sysconf(_SC_PAGESIZE);
+	memerr.quarantine = mmap(NULL, MAX_PAGES * memerr.host_page_size, PROT_NONE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (memerr.quarantine == MAP_FAILED)
+		memerr.quarantine = NULL;
 }
 
-const char *json_escape(const char *s, char *buf, size_t size)
+static uint8_t *host_page_of(struct vm *vm, uint64_t gpa)
 {
-	size_t n = 0;
+	uint8_t *hva = gpa_to_hva(vm, gpa, 1);
 
-	for (; *s && n + 7 < size; s++) {
-		if (*s == '"' || *s == '\\')
-			n += snprintf(buf + n, size - n, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			n += snprintf(buf + n, size - n, "\\u%04x", *s);
-		else
-			buf[n++] = *s;
+	return (uint8_t *)((uintptr_t)hva & ~(uintptr_t)(memerr.host_page_size - 1));
+}
+
+static struct page *find_page(uint64_t gpa)
+{
+	int i;
+
+	for (i = 0; i < memerr.nr_pages; i++)
+		if (memerr.pages[i].gpa == gpa)
+			return &memerr.pages[i];
+	return NULL;
+}
+
+struct madvise_op {
+	void *addr;
+	size_t len;
+	int err;
+};
+
+static void hwpoison(void *arg)
+{
+	struct madvise_op *op = arg;
+
+	op->err = madvise(op->addr, op->len, MADV_HWPOISON) ? errno : 0;
+}
+
+/* Hands the host page to memory-failure; 0 or the errno of MADV_HWPOISON. */
+static int hand_to_memory_failure(uint8_t *host_page)
+{
+	struct madvise_op op = { .addr = host_page, .len = memerr.host_page_size };
+	siginfo_t info;
+
+	/*
+	 * memory-failure tells the calling thread that its mapping is gone with
+	 * a BUS_MCEERR_AR: expected, and proof that the page was taken.
+	 */
+	if (!sigbus_guarded(hwpoison, &op, &info))
+		return 0;
+	return op.err;
+}
+
+/* Fresh zeroed memory at the page's address; false if it could not be mapped. */
+static bool map_fresh(uint8_t *host_page)
+{
+	return mmap(host_page, memerr.host_page_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED;
+}
+
+/*
+ * Makes sure the host never reuses the page; says what happened, for the
+ * event. Called with the lock held, for a page newly poisoned.
+ */
+static const char *retire(struct vm *vm, struct page *p, const struct memerr_report *r,
+			  char *buf, size_t size)
+{
+	uint8_t *host_page = host_page_of(vm, p->gpa);
+	int err;
+
+	if (r->path == MEMERR_FIRMWARE_FIRST) {
+		p->state = HOST_POISONED;
+		snprintf(buf, size, "poisoned by the host's memory-failure handling");
+	} else if (!(err = hand_to_memory_failure(host_page))) {
+		p->state = HOST_POISONED;
+		snprintf(buf, size, "handed to the host's memory-failure handling (MADV_HWPOISON)");
+	} else {
+		/* No CAP_SYS_ADMIN or no CONFIG_MEMORY_FAILURE: unmapping would free it. */
+		p->state = HOST_KEPT;
+		snprintf(buf, size, "MADV_HWPOISON failed (%s): kept mapped and untouched until reset",
+			 strerror(err));
 	}
-	buf[n] = '\0';
+	if (!vm->opts->replace_early)
+		return buf;
+	if (p->state == HOST_KEPT) {
+		snprintf(buf, size, "MADV_HWPOISON failed: cannot be replaced early, kept until reset");
+		return buf;
+	}
+	if (!map_fresh(host_page)) {
+		vm_request_stop(vm, STOP_ERROR, "cannot map fresh memory at guest page 0x%llx",
+				(unsigned long long)p->gpa);
+		return "replacing it failed";
+	}
+	p->state = HOST_REPLACED;
+	strncat(buf, "; replaced with zeroed memory while the guest runs (--replace-early)",
+		size - strlen(buf) - 1);
 	return buf;
 }
 
-void event(const char *name, const char *fmt, ...)
+void memerr_page_poisoned(struct vm *vm, const struct memerr_report *r)
 {
-	va_list ap;
-
-	flockfile(stdout);
-	printf("{\"time\":%.3f,\"event\":\"%s\"", now_seconds(), name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	puts("}");
-	fflush(stdout);
-	funlockfile(stdout);
-}
-
-static void on_sigbus(int sig, siginfo_t *info, void *ucontext)
-{
-	static const char msg[] = "{\"event\":\"vmm-sigbus\",\"guarded\":false,"
-				  "\"outcome\":\"not a memory error the VMM can handle: stopping\"}\n";
-
-	if (sigbus_guard) {
-		sigbus_info = *info;
-		siglongjmp(*sigbus_guard, 1);
-	}
-	/*
-	 * The host's memory-failure handling telling a vCPU thread that guest
-	 * memory it just touched is gone (KVM sends BUS_MCEERR_AR from KVM_RUN;
-	 * BUS_MCEERR_AO comes with the early-kill policy): the vCPU loop deals
-	 * with it once KVM_RUN has returned.
-	 */
-	if (info->si_code == BUS_MCEERR_AR || info->si_code == BUS_MCEERR_AO) {
-		hwpoison_addr = info->si_addr;
-		return;
-	}
-	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
-		_exit(3);
-	_exit(3);
-}
-
-void sea_init(size_t max_quarantine)
-{
-	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
-	char reason[256];
-
-	clock_gettime(CLOCK_MONOTONIC, &start_time);
-	host_page_size = sysconf(_SC_PAGESIZE);
-	sigaction(SIGBUS, &sa, NULL);
-	quarantine = mmap(NULL, max_quarantine * host_page_size, PROT_NONE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (quarantine == MAP_FAILED)
-		quarantine = NULL;
-	if (mei_open(&no_injector_reason))
-		event("injector", ",\"present\":false,\"reason\":\"%s\"",
-		      json_escape(no_injector_reason, reason, sizeof(reason)));
-}
-
-/*
- * Runs fn(arg) and returns true, or returns false with *info filled in if the
- * thread took a SIGBUS meanwhile: a synchronous External abort on poisoned
- * memory, or the host's memory-failure handling telling this thread that a
- * page it maps is gone.
- */
-static bool guarded(void (*fn)(void *), void *arg, siginfo_t *info)
-{
-	sigjmp_buf env;
-
-	if (sigsetjmp(env, 1)) {
-		sigbus_guard = NULL;
-		*info = *(siginfo_t *)&sigbus_info;
-		return false;
-	}
-	sigbus_guard = &env;
-	fn(arg);
-	sigbus_guard = NULL;
-	return true;
-}
-
-static void log_sigbus(const char *during, const siginfo_t *info, const char *outcome)
-{
-	event("vmm-sigbus", ",\"during\":\"%s\",\"si_code\":%d,\"si_addr\":\"%p\",\"outcome\":\"%s\"",
-	      during, info->si_code, info->si_addr, outcome);
-}
-
-static void *host_page_of(void *hva)
-{
-	return (void *)((uintptr_t)hva & ~(uintptr_t)(host_page_size - 1));
-}
-
-struct page_op {
-	void *hva;
-	uint64_t value;
-	int result;
-};
-
-static void populate(void *arg)
-{
-	struct page_op *op = arg;
-
-	op->result = madvise(host_page_of(op->hva), host_page_size, MADV_POPULATE_WRITE);
-}
-
-int sea_poison_guest_page(struct vm *vm, uint64_t gpa)
-{
-	struct page_op op = { .hva = gpa_to_hva(vm, gpa, 1) };
-	uint32_t status;
-	siginfo_t info;
-	uint64_t pa;
-
-	if (!op.hva)
-		return CONTROL_STATUS_NOT_RAM;
-	if (!mei_regs) {
-		event("poison-request", ",\"gpa\":\"0x%llx\",\"ok\":false,\"reason\":\"no injector\"",
-		      (unsigned long long)gpa);
-		return CONTROL_STATUS_MEMORY_ERROR;
-	}
-	/* Resident and the VMM's own, so that it has a host physical address. */
-	if (!guarded(populate, &op, &info)) {
-		log_sigbus("populating a page to poison", &info, "handled: already poisoned");
-		return CONTROL_STATUS_MEMORY_ERROR;
-	}
-	pa = mei_virt_to_phys(op.hva);
-
-	pthread_mutex_lock(&injector_lock);
-	status = pa ? mei_poison(pa) : MEI_STATUS_INVALID_ADDRESS;
-	if (status == MEI_STATUS_OK && nr_injected < MAX_RETIRED)
-		injected[nr_injected++] = pa;
-	pthread_mutex_unlock(&injector_lock);
-
-	event("poison-request", ",\"gpa\":\"0x%llx\",\"host_pa\":\"0x%llx\",\"ok\":%s",
-	      (unsigned long long)gpa, (unsigned long long)pa,
-	      status == MEI_STATUS_OK ? "true" : "false");
-	return status == MEI_STATUS_OK ? CONTROL_STATUS_OK : CONTROL_STATUS_MEMORY_ERROR;
-}
-
-/* Poison the VMM injected on the guest's behalf is cleared when it exits. */
-void sea_clear_injected(void)
-{
-	pthread_mutex_lock(&injector_lock);
-	while (nr_injected)
-		mei_clear(injected[--nr_injected]);
-	pthread_mutex_unlock(&injector_lock);
-}
-
-static void hand_to_memory_failure(void *arg)
-{
-	struct page_op *op = arg;
-
-	op->result = madvise(host_page_of(op->hva), host_page_size, MADV_HWPOISON);
-}
-
-/*
- * Replace the host page behind a guest page with a fresh one. Returns what
- * happened to the old page, for the event log, or NULL if the guest page
- * could not be given fresh memory (the caller stops the VM).
- */
-static const char *retire_page(uint8_t *hva)
-{
-	struct page_op op = { .hva = hva };
-	uint8_t *page = host_page_of(hva);
-	const char *how = "host page retired (MADV_HWPOISON), fresh page in its place";
-	siginfo_t info;
-
-	/*
-	 * The host kernel never reuses the page after this. It tells this
-	 * thread with a SIGBUS (BUS_MCEERR_AR) that its mapping is gone.
-	 */
-	if (!guarded(hand_to_memory_failure, &op, &info))
-		log_sigbus("retiring the host page", &info, "handled: expected");
-
-	if (op.result) {
-		/*
-		 * No memory-failure (no CAP_SYS_ADMIN, or no CONFIG_MEMORY_FAILURE):
-		 * unmapping the page would hand it back to the host allocator.
-		 * Park it, mapped but never touched, in the quarantine area.
-		 */
-		if (!quarantine || nr_quarantined >= MAX_RETIRED ||
-		    mremap(page, host_page_size, host_page_size, MREMAP_MAYMOVE | MREMAP_FIXED,
-			   quarantine + nr_quarantined * host_page_size) == MAP_FAILED)
-			return NULL;
-		nr_quarantined++;
-		how = "host page quarantined (MADV_HWPOISON failed), fresh page in its place";
-	}
-	if (mmap(page, host_page_size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
-		return NULL;
-	return how;
-}
-
-static void read_guest_u64(void *arg)
-{
-	struct page_op *op = arg;
-
-	op->value = *(volatile uint64_t *)op->hva;
-}
-
-/*
- * A device reading guest memory for the guest (DMA): a poisoned page makes
- * the VMM's own thread take the SIGBUS, which becomes a device error.
- */
-int sea_device_read(struct vm *vm, uint64_t gpa, uint64_t *value)
-{
-	struct page_op op = { .hva = gpa_to_hva(vm, gpa, 8) };
-	uint64_t page = gpa & ~(PAGE_4K - 1);
-	const char *how;
-	siginfo_t info;
-
-	if (!op.hva)
-		return CONTROL_STATUS_NOT_RAM;
-	if (guarded(read_guest_u64, &op, &info)) {
-		*value = op.value;
-		return 0;
-	}
-	log_sigbus("a device read of guest memory", &info, "handled: device error returned");
-	pthread_mutex_lock(&vm->lock);
-	how = retire_page(op.hva);
-	if (how && vm->retired_count < MAX_RETIRED)
-		vm->retired[vm->retired_count++] = page;
-	pthread_mutex_unlock(&vm->lock);
-	event("page-retired", ",\"gpa\":\"0x%llx\",\"page\":\"%s\"", (unsigned long long)page,
-	      how ? how : "replacement failed");
-	return CONTROL_STATUS_MEMORY_ERROR;
-}
-
-static const char *ec_name(unsigned int ec)
-{
-	return ec == ESR_EC_IABT_LOW ? "IABT_LOW" : ec == ESR_EC_DABT_LOW ? "DABT_LOW" : "other";
-}
-
-static const char *fsc_name(unsigned int fsc)
-{
-	if (fsc == ESR_FSC_SEA)
-		return "SEA";
-	if (fsc >= 0x13 && fsc <= 0x17)
-		return "SEA on table walk";
-	return "other";
-}
-
-/* ESR_ELx.SET: with FEAT_RAS, for an SEA (FSC 0x10) only. */
-static const char *set_name(uint64_t esr)
-{
-	static const char *const names[] = { "UER", "reserved", "UC", "UEO" };
-
-	return ESR_FSC(esr) == ESR_FSC_SEA ? names[ESR_SET(esr)] : "n/a";
-}
-
-/* Hands the abort back: an instruction abort for a fetch, with the exit's ISS. */
-static const char *inject_abort(struct vcpu *vcpu, uint64_t esr)
-{
-	struct kvm_vcpu_events events = {};
-	bool iabt = ESR_EC(esr) == ESR_EC_IABT_LOW;
-	const char *what = iabt ? "instruction abort" : "data abort";
-
-#ifdef KVM_ARM_INJECT_EXT_ABT_ESR
-	int caps = vcpu->vm->inject_caps;
-
-	if (iabt && (caps & KVM_ARM_INJECT_EXT_IABT))
-		events.exception.ext_iabt_pending = 1;
-	else
-		events.exception.ext_dabt_pending = 1;
-	if (iabt && !(caps & KVM_ARM_INJECT_EXT_IABT))
-		what = "data abort (this kernel cannot inject instruction aborts)";
-	if (caps & KVM_ARM_INJECT_EXT_ABT_ESR) {
-		events.exception.ext_abt_has_esr = 1;
-		events.ext_abt_esr = esr & ESR_ISS_MASK;
-	}
-	if (!ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &events))
-		return what;
-	/* Refused (AArch32 EL1, nested context...): fall back to the plain abort. */
-	memset(&events, 0, sizeof(events));
-	what = "data abort (the syndrome could not be passed on)";
-#else
-	if (iabt)
-		what = "data abort (these headers cannot inject instruction aborts)";
-#endif
-	events.exception.ext_dabt_pending = 1;
-	if (ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &events)) {
-		vm_request_stop(vcpu->vm, STOP_ERROR, "KVM_SET_VCPU_EVENTS: %s", strerror(errno));
-		return "injection failed";
-	}
-	return what;
-}
-
-/* Retires the guest page behind gpa (if known); returns the event's description. */
-static const char *retire_guest_page(struct vm *vm, uint64_t gpa, uint64_t *hva, uint64_t *pa)
-{
-	uint64_t page = gpa & ~(PAGE_4K - 1);
-	const char *how;
-	bool first = true;
-	int i;
-
-	if (!gpa_to_hva(vm, page, PAGE_4K))
-		return "none (not guest RAM)";
-	/*
-	 * Whatever backs the page now is bad, even if it was replaced before:
-	 * the guest hit new poison. (Two vCPUs consuming the same poison at
-	 * once also end here twice; the second retires a healthy page. That
-	 * costs the host a page, never the guest its data.)
-	 */
-	*hva = (uintptr_t)gpa_to_hva(vm, page, PAGE_4K);
-	*pa = mei_virt_to_phys((void *)*hva);
-	how = retire_page((uint8_t *)*hva);
-	if (!how) {
-		vm_request_stop(vm, STOP_ERROR, "cannot replace guest page 0x%llx",
-				(unsigned long long)page);
-		return "replacement failed";
-	}
-	for (i = 0; i < vm->retired_count; i++)
-		first &= vm->retired[i] != page;
-	if (first && vm->retired_count < MAX_RETIRED)
-		vm->retired[vm->retired_count++] = page;
-	return how;
-}
-
-static void after_abort(struct vcpu *vcpu, int distinct)
-{
-	struct vm *vm = vcpu->vm;
-
-	if (distinct < vm->opts->threshold)
-		return;
-	pthread_mutex_lock(&vm->lock);
-	vm->steps_ok |= 1ULL << STEP_THRESHOLD;
-	pthread_mutex_unlock(&vm->lock);
-	vm_request_stop(vm, STOP_THRESHOLD, "%d distinct guest pages poisoned (threshold %d)",
-			distinct, vm->opts->threshold);
-}
-
-void sea_handle_exit(struct vcpu *vcpu)
-{
-	struct vm *vm = vcpu->vm;
-	uint64_t esr = vcpu->run->arm_sea.esr;
-	uint64_t gva = vcpu->run->arm_sea.gva;
-	bool gpa_valid = vcpu->run->arm_sea.flags & KVM_EXIT_ARM_SEA_FLAG_GPA_VALID;
-	uint64_t gpa = vcpu->run->arm_sea.gpa;
-	int guest_el = (vcpu_get_pstate(vcpu) >> 2) & 3;
-	const char *page = "unknown (no guest physical address)";
-	uint64_t count, hva = 0, pa = 0;
-	const char *injected_as;
+	uint64_t gpa = r->gpa & ~(GUEST_PAGE_SIZE - 1), count;
+	const char *page = "unknown", *host = "unknown (no guest physical address)";
+	const char *told = "no: the address is unknown";
+	char host_buf[160];
+	struct page *p = NULL;
 	int distinct;
 
-	pthread_mutex_lock(&vm->lock);
-	count = ++vm->sea_count;
-	if (gpa_valid)
-		page = retire_guest_page(vm, gpa, &hva, &pa);
-	distinct = vm->retired_count;
-	if (guest_el == 1)
-		vm->steps_ok |= 1ULL << STEP_KERNEL_CONSUMER;
-	pthread_mutex_unlock(&vm->lock);
+	pthread_mutex_lock(&memerr.lock);
+	count = ++memerr.count;
+	if (r->gpa_valid && gpa_to_hva(vm, gpa, GUEST_PAGE_SIZE)) {
+		p = find_page(gpa);
+		if (p && (p->state == HOST_POISONED || p->state == HOST_KEPT)) {
+			page = "known";
+			host = "already poisoned";
+			told = "already told";
+		} else if (!p && memerr.nr_pages == MAX_PAGES) {
+			host = "not recorded: the VMM's page table is full";
+			told = "no";
+		} else {
+			page = p ? "poisoned again" : "new";
+			if (!p) {
+				p = &memerr.pages[memerr.nr_pages++];
+				p->gpa = gpa;
+			}
+			host = retire(vm, p, r, host_buf, sizeof(host_buf));
+			told = channel_notify(gpa) ? "queued for the guest agent" :
+			       "no: the channel's queue is full";
+		}
+	} else if (r->gpa_valid) {
+		host = "none: not guest RAM";
+		told = "no";
+	}
+	distinct = memerr.nr_pages;
+	pthread_mutex_unlock(&memerr.lock);
 
-	injected_as = inject_abort(vcpu, esr);
+	event("memory-error", ",\"path\":\"%s\",\"access\":\"%s\",\"vcpu\":%d,\"guest_el\":%d,"
+	      "\"gpa\":\"0x%llx\",\"gpa_valid\":%s,\"page\":\"%s\","
+	      "\"host_page\":\"%s\",\"guest_told\":\"%s\"%s,\"injected\":\"%s\","
+	      "\"count\":%llu,\"distinct_pages\":%d",
+	      path_names[r->path], r->access, r->vcpu, r->guest_el, (unsigned long long)r->gpa,
+	      r->gpa_valid ? "true" : "false", page, host, told,
+	      r->syndrome, r->injected, (unsigned long long)count, distinct);
 
-	event("sea", ",\"vcpu\":%d,\"count\":%llu,\"distinct_pages\":%d,"
-	      "\"esr\":\"0x%llx\",\"ec\":\"%s\",\"il\":%d,\"fnv\":%d,\"ea\":%d,\"wnr\":%d,\"cm\":%d,"
-	      "\"set\":\"%s\",\"fsc\":\"0x%llx\",\"fsc_name\":\"%s\",\"guest_el\":%d,"
-	      "\"gva\":\"0x%llx\",\"gpa\":\"0x%llx\",\"gpa_valid\":%s,\"hva\":\"0x%llx\","
-	      "\"host_pa\":\"0x%llx\",\"page\":\"%s\",\"injected\":\"%s\"",
-	      vcpu->id, (unsigned long long)count, distinct,
-	      (unsigned long long)esr, ec_name(ESR_EC(esr)), !!(esr & ESR_IL), !!(esr & ESR_FNV),
-	      !!(esr & ESR_EA), !!(esr & ESR_WNR), !!(esr & ESR_CM), set_name(esr),
-	      (unsigned long long)ESR_FSC(esr), fsc_name(ESR_FSC(esr)), guest_el,
-	      (unsigned long long)gva, (unsigned long long)gpa, gpa_valid ? "true" : "false",
-	      (unsigned long long)hva, (unsigned long long)pa, page, injected_as);
-	after_abort(vcpu, distinct);
+	if (distinct >= vm->opts->threshold)
+		vm_request_stop(vm, STOP_THRESHOLD, "%d distinct guest pages poisoned (threshold %d)",
+				distinct, vm->opts->threshold);
 }
 
-/*
- * After KVM_RUN returned EINTR: if the host's memory-failure handling told
- * this vCPU thread that guest memory is gone (the guest touched a page the
- * host retired, which a concurrent retirement can race with), treat it as
- * an SEA on that page. Returns true if there was one.
- */
-bool sea_handle_hwpoison_signal(struct vcpu *vcpu)
+bool memerr_page_replaced(uint64_t gpa)
 {
-	struct vm *vm = vcpu->vm;
-	uint8_t *addr = hwpoison_addr;
-	uint64_t gpa, hva = 0, pa = 0;
-	const char *page;
-	int distinct;
+	struct page *p;
+	bool replaced;
 
-	if (!addr)
-		return false;
-	hwpoison_addr = NULL;
-	if (addr < vm->ram || addr >= vm->ram + vm->ram_size) {
-		vm_request_stop(vm, STOP_ERROR, "memory-failure SIGBUS outside guest RAM (%p)", addr);
-		return true;
-	}
-	gpa = RAM_BASE + (addr - vm->ram);
-	pthread_mutex_lock(&vm->lock);
-	if (mei_virt_to_phys(addr)) {
-		/* Stale: a retirement already gave the page fresh memory. Retry. */
-		pthread_mutex_unlock(&vm->lock);
-		event("hwpoison-signal", ",\"vcpu\":%d,\"gpa\":\"0x%llx\",\"page\":\"already replaced\","
-		      "\"injected\":\"nothing: the access is retried\"", vcpu->id, (unsigned long long)gpa);
-		return true;
-	}
-	page = retire_guest_page(vm, gpa, &hva, &pa);
-	distinct = vm->retired_count;
-	pthread_mutex_unlock(&vm->lock);
-	/* KVM recorded the guest's fault: inject at its address, as for an MMIO abort. */
-	{
-		struct kvm_vcpu_events events = { .exception.ext_dabt_pending = 1 };
+	pthread_mutex_lock(&memerr.lock);
+	p = find_page(gpa & ~(GUEST_PAGE_SIZE - 1));
+	replaced = p && p->state == HOST_REPLACED;
+	pthread_mutex_unlock(&memerr.lock);
+	return replaced;
+}
 
-		if (ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &events))
-			vm_request_stop(vm, STOP_ERROR, "KVM_SET_VCPU_EVENTS: %s", strerror(errno));
+int memerr_reset(struct vm *vm)
+{
+	char list[MAX_PAGES * 22 + 1] = "";
+	int i, replaced = 0;
+	size_t len = 0;
+
+	pthread_mutex_lock(&memerr.lock);
+	for (i = 0; i < memerr.nr_pages; i++) {
+		struct page *p = &memerr.pages[i];
+		uint8_t *host_page = host_page_of(vm, p->gpa);
+
+		if (p->state != HOST_POISONED && p->state != HOST_KEPT)
+			continue;
+		if (p->state == HOST_KEPT &&
+		    (!memerr.quarantine || memerr.nr_quarantined == MAX_PAGES ||
+		     mremap(host_page, memerr.host_page_size, memerr.host_page_size,
+			    MREMAP_MAYMOVE | MREMAP_FIXED,
+			    memerr.quarantine + memerr.nr_quarantined * memerr.host_page_size) == MAP_FAILED))
+			goto fail;
+		if (p->state == HOST_KEPT)
+			memerr.nr_quarantined++;
+		if (!map_fresh(host_page))
+			goto fail;
+		p->state = HOST_CLEAN;
+		replaced++;
+		len += snprintf(list + len, sizeof(list) - len, "%s\"0x%llx\"", len ? "," : "",
+				(unsigned long long)p->gpa);
 	}
-	event("hwpoison-signal", ",\"vcpu\":%d,\"gpa\":\"0x%llx\",\"hva\":\"%p\",\"page\":\"%s\","
-	      "\"injected\":\"data abort\"", vcpu->id, (unsigned long long)gpa, addr, page);
-	after_abort(vcpu, distinct);
-	return true;
+	pthread_mutex_unlock(&memerr.lock);
+	event("pages-replaced", ",\"when\":\"guest reset, before the new boot\",\"count\":%d,"
+	      "\"pages\":[%s]", replaced, list);
+	return 0;
+fail:
+	pthread_mutex_unlock(&memerr.lock);
+	fprintf(stderr, "seavmm: cannot give guest page 0x%llx clean memory at reset: %s\n",
+		(unsigned long long)memerr.pages[i].gpa, strerror(errno));
+	return -ENOMEM;
+}
+
+uint64_t memerr_count(void)
+{
+	uint64_t count;
+
+	pthread_mutex_lock(&memerr.lock);
+	count = memerr.count;
+	pthread_mutex_unlock(&memerr.lock);
+	return count;
+}
+
+int memerr_distinct_pages(void)
+{
+	int n;
+
+	pthread_mutex_lock(&memerr.lock);
+	n = memerr.nr_pages;
+	pthread_mutex_unlock(&memerr.lock);
+	return n;
+}
+
+bool memerr_page(int index, uint64_t *gpa)
+{
+	bool ok;
+
+	pthread_mutex_lock(&memerr.lock);
+	ok = index >= 0 && index < memerr.nr_pages;
+	if (ok)
+		*gpa = memerr.pages[index].gpa;
+	pthread_mutex_unlock(&memerr.lock);
+	return ok;
 }

@@ -5,10 +5,13 @@
  * Transmission is instant, so the only interrupt is "transmitter holding
  * register empty" (THRI), on SPI 1; there is no input.
  */
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "vmm.h"
+#include <libfdt.h>
+
+#include "uart.h"
 
 #define UART_RX_TX	0
 #define UART_IER	1
@@ -80,6 +83,11 @@ static void put_char(char c)
 	uart.line[uart.len++] = c;
 	if (c == '\n' || uart.len == sizeof(uart.line))
 		flush_line();
+}
+
+int uart_dt_props(void *fdt)
+{
+	return fdt_property_u32(fdt, "clock-frequency", UART_CLOCK_HZ);
 }
 
 void uart_flush(void)

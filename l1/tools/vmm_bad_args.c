@@ -32,6 +32,8 @@ static const struct bad_args cases[] = {
 				  "--threshold", "-3" }, "--threshold" },
 	{ "vcpus_too_many", { VMM, "--kernel", "/vmm/Image", "--initrd", "/vmm/guest.cpio",
 			      "--vcpus", "99" }, "--vcpus" },
+	{ "agent_timeout_zero", { VMM, "--kernel", "/vmm/Image", "--initrd", "/vmm/guest.cpio",
+				  "--agent-timeout", "0" }, "--agent-timeout" },
 	{ "unknown_step", { VMM, "--kernel", "/vmm/Image", "--initrd", "/vmm/guest.cpio",
 			    "--expect", "victim-data,flying" }, "flying" },
 	{ "stray_argument", { VMM, "--kernel", "/vmm/Image", "--initrd", "/vmm/guest.cpio",
