@@ -17,18 +17,20 @@ SHELL := /bin/bash
 P := harness/pipeline.sh
 export BASES MODES PROFILES ONLY V RERUN
 
-# make demo: one cell, default the matrix's DEMO_BASE, vhe, dt.
+# make demo: the matrix's DEMO_BASE, vhe, on both platform modes: kernel first
+# (dt: KVM_EXIT_ARM_SEA) and firmware first (ghes: SIGBUS BUS_MCEERR_AR).
 BASE ?= $(shell . harness/matrix.env && echo $$DEMO_BASE)
 MODE ?= vhe
-PROFILE ?= dt
+PROFILE ?= dt ghes
 LIST ?= check
 
 .PHONY: help setup qemu trees kernels check check-debug check-harness demo bench \
 	check-bisect check-pristine export clean distclean
 
 help:
-	@echo "make demo           boot the emulated RAS platform and run the reference VMM's scenario"
-	@echo "                    (BASE=mainline|lts MODE=vhe|nvhe|nested PROFILE=dt|acpi)"
+	@echo "make demo           boot the emulated RAS platform and run the reference VMM's scenario,"
+	@echo "                    kernel first (dt) and firmware first (ghes)"
+	@echo "                    (BASE=lts|mainline MODE=vhe|nvhe|nested PROFILE='dt ghes'|dt|ghes|acpi)"
 	@echo "make check          the harness's own tests, then every test in every cell"
 	@echo "                    (narrow: BASES='lts' MODES='vhe' PROFILES='dt' ONLY=substring LIST=name)"
 	@echo "make check-debug    the series' and robustness tests on a debug kernel (lockdep, KASAN, UBSAN, kmemleak)"
@@ -54,7 +56,7 @@ check-harness:
 	@$(P) harness-tests
 
 demo:
-	@$(P) demo $(BASE) $(MODE) $(PROFILE)
+	@$(P) demo "$(BASE)" "$(MODE)" "$(PROFILE)"
 
 bench:
 	@$(P) bench $(BASE)

@@ -16,10 +16,11 @@ log=$cell_dir/console.log
 [ -f "$log" ] || die "the demo cell has no console log (${log#"$top"/}); fix: read the boot error above"
 
 # The VMM's output reaches the console through l1/init, each line behind "# ".
-vmm_lines() { sed -n 's/^# //p' "$log" | grep -aE '^(\{"|demo: |\[ *[0-9.]+\] (Kernel panic|Internal error))' || true; }
+vmm_lines() { sed -n 's/^# //p' "$log" | grep -aE '^(\{"|demo: |seavmm-agent: |\[ *[0-9.]+\] (Kernel panic|Internal error|Memory failure))' || true; }
 
+. "$cell_dir/cell.env"
 echo
-echo "== What happened =="
+echo "== What happened: $BASE/$MODE/$PROFILE =="
 vmm_lines | awk '
 function field(name,    v) {
 	if (!match($0, "\"" name "\":(\"[^\"]*\"|[^,}]*)"))
@@ -29,34 +30,43 @@ function field(name,    v) {
 	return v
 }
 /^\{"time":[0-9.]+,"event":"start"/ {
-	printf "vmm    started: %s vCPUs, %s MiB, KVM_CAP_ARM_SEA_TO_USER %s, threshold %s pages\n",
+	printf "vmm    started: %s vCPUs, %s MiB, KVM_CAP_ARM_SEA_TO_USER %s, threshold %s pages, replace early: %s\n",
 		field("vcpus"), field("memory_mib"),
-		field("sea_to_user") == "true" ? "enabled" : "NOT available", field("threshold")
+		field("sea_to_user") == "true" ? "enabled" : "NOT available", field("threshold"), field("replace_early")
 	next
 }
-/"event":"sea"/ {
-	printf "vmm    SEA #%s on vCPU %s: %s, FSC %s (%s), guest EL%s, gva %s, gpa %s\n",
-		field("count"), field("vcpu"), field("ec"), field("fsc"), field("fsc_name"),
-		field("guest_el"), field("gva"), field("gpa_valid") == "true" ? field("gpa") : "unknown"
-	printf "vmm      -> page %s; %s injected; %s distinct poisoned pages\n",
-		field("page"), field("injected"), field("distinct_pages")
+/"event":"memory-error"/ {
+	printf "vmm    memory error #%s, %s, met by %s%s%s: gpa %s (page %s)%s\n",
+		field("count"), field("path"), field("access"), field("vcpu") == "-1" ? "" : " on vCPU " field("vcpu"),
+		field("guest_el") == "-1" ? "" : " at guest EL" field("guest_el"),
+		field("gpa_valid") == "true" ? field("gpa") : "unknown", field("page"),
+		field("ec") == "" ? "" : "; " field("ec") ", FSC " field("fsc") " (" field("fsc_name") ")"
+	printf "vmm      -> host page %s; guest told: %s; injected: %s; %s distinct poisoned pages\n",
+		field("host_page"), field("guest_told"), field("injected"), field("distinct_pages")
 	next
 }
 /"event":"vmm-sigbus"/ {
-	printf "vmm    SIGBUS in the VMM while %s (si_code %s): %s\n", field("during"), field("si_code"), field("outcome")
+	printf "vmm    SIGBUS in the VMM during %s (si_code %s): %s\n", field("during"), field("si_code"), field("outcome")
 	next
 }
-/"event":"page-retired"/ {
-	printf "vmm      -> guest page %s: %s\n", field("gpa"), field("page")
+/"event":"guest-offline"/ {
+	printf "vmm    the guest answered for %s: %s\n", field("gpa"), field("outcome")
 	next
 }
-/"event":"hwpoison-signal"/ {
-	printf "vmm    memory-failure SIGBUS on vCPU %s for gpa %s: %s; %s\n", field("vcpu"), field("gpa"), field("page"), field("injected")
+/"event":"guest-agent"/ {
+	printf "vmm    no answer from the guest for %s within %s s: %s\n", field("gpa"), field("timeout_s"), field("outcome")
+	next
+}
+/"event":"channel-error"/ {
+	printf "vmm    channel misuse (%s at %s): %s\n", field("error"), field("offset"), field("outcome")
+	next
+}
+/"event":"pages-replaced"/ {
+	printf "vmm    %s: clean memory behind %s poisoned pages\n", field("when"), field("count")
 	next
 }
 /"event":"restart"/ {
-	printf "vmm    the guest reset: boot %s starts with %s retired pages already replaced\n",
-		field("boot"), field("retired_pages")
+	printf "vmm    the guest reset: boot %s starts\n", field("boot")
 	next
 }
 /"event":"guest-step"/ {
@@ -64,12 +74,13 @@ function field(name,    v) {
 	next
 }
 /"event":"report"/ {
-	printf "vmm    stopped (%s): %s; %s SEAs, %s distinct pages, %s boots\n",
-		field("stop"), field("detail"), field("seas"), field("distinct_pages"), field("boots")
+	printf "vmm    stopped (%s): %s; %s memory errors, %s distinct pages, %s boots\n",
+		field("stop"), field("detail"), field("memory_errors"), field("distinct_pages"), field("boots")
 	next
 }
 /^demo: / { sub(/^demo: /, ""); print "guest  " $0; next }
-/Kernel panic|Internal error/ { sub(/^\[ *[0-9.]+\] /, ""); print "guest  kernel: " $0 }
+/^seavmm-agent: / { sub(/^seavmm-agent: /, ""); print "agent  " $0; next }
+/Kernel panic|Internal error|Memory failure/ { sub(/^\[ *[0-9.]+\] /, ""); print "guest  kernel: " $0 }
 '
 
 echo

@@ -5,7 +5,7 @@
 #
 #   pipeline.sh setup | qemu | trees | kernels
 #   pipeline.sh check RUN LIST [FLAVOUR]   RUN names the output, build/runs/RUN
-#   pipeline.sh demo BASE MODE PROFILE
+#   pipeline.sh demo BASES MODES PROFILES  one cell per combination
 #   pipeline.sh bench BASE
 #   pipeline.sh pristine BASE              the proof table: pristine vs queue
 #   pipeline.sh bisect BASE
@@ -157,17 +157,20 @@ check)
 	exit "$verdict_rc"
 	;;
 demo)
-	[ $# -eq 3 ] || die "usage: pipeline.sh demo BASE MODE PROFILE; fix: make demo [BASE=...] [MODE=...] [PROFILE=...]"
+	[ $# -eq 3 ] || die "usage: pipeline.sh demo BASES MODES PROFILES; fix: make demo [BASE=...] [MODE=...] [PROFILE=...]"
 	out=$runs/demo
 	bases=$1 modes=$2 profiles=$3 only=
 	plan_cells "$out" demo
 	run_cells "$out" ""
-	cell=$(head -n 1 "$out/cells")
-	verdict_ok=0
-	"$here/verdict.sh" "$cell" >"$cell/verdict.txt" && verdict_ok=1
-	"$here/demo-report.sh" "$cell"
-	cat "$cell/verdict.txt"
-	[ "$verdict_ok" = 1 ]
+	# One story per cell (per platform mode, by default), then all the verdicts.
+	demo_rc=0
+	while read -r cell; do
+		"$here/verdict.sh" "$cell" >"$cell/verdict.txt" || demo_rc=1
+		"$here/demo-report.sh" "$cell" || demo_rc=1
+	done <"$out/cells"
+	echo
+	while read -r cell; do cat "$cell/verdict.txt"; done <"$out/cells"
+	exit "$demo_rc"
 	;;
 bench)
 	[ $# -eq 1 ] || die "usage: pipeline.sh bench BASE; fix: make bench BASE=mainline|lts"
