@@ -58,6 +58,7 @@
 #define STEP_CHANNEL_ERROR	10
 #define STEP_AGENT_TIMEOUT	11
 #define STEP_AGENT_REJECTED	12
-#define NR_STEPS		13
+#define STEP_UNSAFE_ZEROES	13
+#define NR_STEPS		14
 
 #endif

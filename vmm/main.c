@@ -44,7 +44,8 @@ static void usage(FILE *out)
 		"  --expect STEPS       comma-separated steps that must be observed for exit status 0:\n"
 		"                       victim-data, victim-exec, second-consumer, guest-offline,\n"
 		"                       vmm-sigbus, kernel-consumer, guest-restart, restart-clean,\n"
-		"                       threshold, channel-error, agent-timeout, agent-rejected\n",
+		"                       threshold, channel-error, agent-timeout, agent-rejected,\n"
+		"                       unsafe-zeroes\n",
 		MAX_VCPUS);
 }
 

@@ -20,6 +20,7 @@ static const char *const names[NR_STEPS] = {
 	[STEP_CHANNEL_ERROR] = "channel-error",	/* VMM: a malformed channel access, logged and ignored */
 	[STEP_AGENT_TIMEOUT] = "agent-timeout",	/* VMM: a page the guest did not answer for in time */
 	[STEP_AGENT_REJECTED] = "agent-rejected",	/* VMM: a page the guest could not offline */
+	[STEP_UNSAFE_ZEROES] = "unsafe-zeroes",	/* guest: with --replace-early, a second reader got zeroes */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;

@@ -26,7 +26,9 @@
  * demo.scenario=short stops after step 9 (make check). demo.scenario=hostile
  * instead plays a guest that misuses the memory-error channel: garbage
  * accesses, a page nobody answers for, a page the guest refuses; the VMM must
- * log each and keep the guest running.
+ * log each and keep the guest running. demo.scenario=replace-early, for a VMM
+ * run with --replace-early, shows that option's price: 13 unsafe-zeroes, a
+ * second reader of a victim's page reads zeroes where the data was.
  */
 #include <errno.h>
 #include <signal.h>
@@ -46,6 +48,7 @@
 #define AGENT			"/bin/seavmm-agent"
 #define POOL_PAGES		64
 #define INSN_RET		0xd65f03c0U
+#define POOL_DATA		0x5eedda7a00000000ULL	/* | page index: what a pool page holds */
 #define AGENT_WAIT_S		30
 #define HOSTILE_WAIT_S		5	/* longer than the --agent-timeout the hostile run gets */
 #define WORKLOAD_MEMORY		(8UL << 20)
@@ -464,6 +467,27 @@ static void hostile(void)
 	power_off();
 }
 
+/* A reader that survives: exit 0 if it read zeroes where POOL_DATA was. */
+static void read_zeroes(void *page)
+{
+	uint64_t value = *(volatile uint64_t *)page;
+
+	printf("demo: pid %d: read 0x%llx where the data was 0x%llx\n", getpid(),
+	       (unsigned long long)value, (unsigned long long)POOL_DATA);
+	_exit(value == 0 ? 0 : 1);
+}
+
+/*
+ * With --replace-early, the price the option states: after the victim, a
+ * second process sharing the page reads zeroes instead of taking an error.
+ */
+static void unsafe(void)
+{
+	report(STEP_VICTIM_DATA, victim_then_workload(poison_and_read, pool));
+	report(STEP_UNSAFE_ZEROES, !in_child(read_zeroes, pool));
+	power_off();
+}
+
 int main(void)
 {
 	char cmdline[1024] = "";
@@ -502,12 +526,14 @@ int main(void)
 	if (pool == MAP_FAILED)
 		die("mmap pool");
 	for (i = 0; i < POOL_PAGES; i++)
-		pool[i * page_size] = i;
+		*(uint64_t *)(pool + i * page_size) = POOL_DATA | i;
 
 	boot = control_read(CONTROL_BOOT);
 	printf("demo: guest boot %llu\n", (unsigned long long)boot);
 	if (strstr(cmdline, "demo.scenario=hostile"))
 		hostile();
+	else if (strstr(cmdline, "demo.scenario=replace-early"))
+		unsafe();
 	else if (boot == 1)
 		first_boot(strstr(cmdline, "demo.scenario=short"));
 	else
