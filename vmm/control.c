@@ -44,6 +44,9 @@ static int device_read(struct vm *vm, uint64_t gpa, uint64_t *value)
 	struct read_op op = { .hva = gpa_to_hva(vm, gpa, 8) };
 	siginfo_t info;
 
+	/* Aligned, so that the poisoned page is the one at gpa. */
+	if (gpa & 7)
+		return CONTROL_STATUS_UNALIGNED;
 	if (!op.hva)
 		return CONTROL_STATUS_NOT_RAM;
 	if (sigbus_guarded(read_u64, &op, &info)) {

@@ -8,7 +8,9 @@
  *   0x00 POISON         WO  guest physical address to poison (through the
  *                           platform's memory error injector)
  *   0x08 STATUS         RO  0 ok, 1 not guest RAM, 2 memory error (the
- *                           injection failed, or the device read hit poison)
+ *                           injection failed, or the device read hit poison),
+ *                           3 unaligned (a DEVICE_READ address must be a
+ *                           multiple of 8, so that a read never spans pages)
  *   0x10 STEP_OK        WO  the guest observed step N as expected
  *   0x18 STEP_FAIL      WO  the guest observed step N go wrong
  *   0x20 BOOT           RO  1 on the first boot, 2 after the first restart, ...
@@ -44,6 +46,7 @@
 #define CONTROL_STATUS_OK		0
 #define CONTROL_STATUS_NOT_RAM		1
 #define CONTROL_STATUS_MEMORY_ERROR	2
+#define CONTROL_STATUS_UNALIGNED	3
 
 /* Steps of the demo scenario, reported by the guest or observed by the VMM. */
 #define STEP_VICTIM_DATA	1

@@ -14,6 +14,7 @@
 #include "devices.h"
 #include "run.h"
 #include "sea.h"
+#include "sigbus.h"
 
 static pthread_mutex_t done_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
@@ -60,9 +61,13 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 	struct vm *vm = vcpu->vm;
+	int ret;
 
 	while (!vm_stopping(vm)) {
-		if (!ioctl(vcpu->fd, KVM_RUN, 0)) {
+		sigbus_in_kvm_run(true);
+		ret = ioctl(vcpu->fd, KVM_RUN, 0);
+		sigbus_in_kvm_run(false);
+		if (!ret) {
 			handle_exit(vcpu);
 			continue;
 		}

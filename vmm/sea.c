@@ -80,9 +80,17 @@ static const char *inject_as_taken(struct vcpu *vcpu, uint64_t esr)
 	}
 	if (!set_events(vcpu, &events))
 		return what;
-	/* Refused (an AArch32 guest...): fall back to the plain abort. */
+	/* Syndrome refused (an AArch32 guest...): the same abort without it. */
+	if (events.exception.ext_abt_has_esr) {
+		events.exception.ext_abt_has_esr = 0;
+		events.ext_abt_esr = 0;
+		if (!set_events(vcpu, &events))
+			return events.exception.ext_iabt_pending ?
+			       "instruction abort (the syndrome could not be passed on)" :
+			       "data abort (the syndrome could not be passed on)";
+	}
 	memset(&events, 0, sizeof(events));
-	what = "data abort (the syndrome could not be passed on)";
+	what = "data abort (the abort could not be injected as taken)";
 #else
 	if (iabt)
 		what = "data abort (these headers cannot inject instruction aborts)";
@@ -126,12 +134,18 @@ void sea_handle_exit(struct vcpu *vcpu)
 	});
 }
 
+static void touch_page(void *hva)
+{
+	(void)*(volatile uint8_t *)hva;
+}
+
 bool sea_handle_sigbus(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	void *hva = sigbus_take_action_required();
 	struct kvm_vcpu_events events = { .exception.ext_dabt_pending = 1 };
 	const char *injected = "data abort";
+	siginfo_t info;
 	int guest_el;
 	uint64_t gpa;
 
@@ -144,8 +158,11 @@ bool sea_handle_sigbus(struct vcpu *vcpu)
 		vm_request_stop(vm, STOP_ERROR, "a memory-failure SIGBUS outside guest RAM (%p)", hva);
 		return true;
 	}
-	if (memerr_page_replaced(gpa)) {
-		/* --replace-early won the race: the access finds fresh memory if retried. */
+	if (memerr_page_replaced(gpa) && sigbus_guarded(touch_page, hva, &info)) {
+		/*
+		 * --replace-early won the race: the page reads fine now and the
+		 * access is retried. A page that faults again is a new error.
+		 */
 		event("vmm-sigbus", ",\"during\":\"KVM_RUN\",\"vcpu\":%d,\"gpa\":\"0x%llx\","
 		      "\"outcome\":\"stale: the page was replaced meanwhile; the access is retried\"",
 		      vcpu->id, (unsigned long long)gpa);

@@ -11,6 +11,7 @@
 static __thread sigjmp_buf *guard;
 static __thread volatile siginfo_t guard_info;
 static __thread void *volatile action_required;
+static __thread volatile sig_atomic_t in_kvm_run;
 
 /* BUS_MCEERR_AO addresses: written by the handler, read by any thread. */
 static void *ao_queue[AO_QUEUE];
@@ -22,14 +23,7 @@ static void on_sigbus(int sig, siginfo_t *info, void *ucontext)
 				  "\"outcome\":\"not a memory error the VMM can handle: stopping\"}\n";
 	unsigned int tail;
 
-	if (guard) {
-		guard_info = *info;
-		siglongjmp(*guard, 1);
-	}
-	if (info->si_code == BUS_MCEERR_AR) {
-		action_required = info->si_addr;
-		return;
-	}
+	/* Asynchronous: queued whatever this thread was doing, even a guarded access. */
 	if (info->si_code == BUS_MCEERR_AO) {
 		tail = __atomic_load_n(&ao_tail, __ATOMIC_RELAXED);
 		/* A full queue drops the report: the page is poisoned all the same. */
@@ -37,6 +31,19 @@ static void on_sigbus(int sig, siginfo_t *info, void *ucontext)
 			ao_queue[tail % AO_QUEUE] = info->si_addr;
 			__atomic_store_n(&ao_tail, tail + 1, __ATOMIC_RELEASE);
 		}
+		return;
+	}
+	if (guard) {
+		guard_info = *info;
+		siglongjmp(*guard, 1);
+	}
+	/*
+	 * Only KVM_RUN may return to a poisoned access: it returns EINTR and the
+	 * vCPU thread injects the abort. Anywhere else, returning would repeat
+	 * the faulting access for ever.
+	 */
+	if (info->si_code == BUS_MCEERR_AR && in_kvm_run) {
+		action_required = info->si_addr;
 		return;
 	}
 	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
@@ -64,6 +71,11 @@ bool sigbus_guarded(void (*fn)(void *), void *arg, siginfo_t *info)
 	fn(arg);
 	guard = NULL;
 	return true;
+}
+
+void sigbus_in_kvm_run(bool in_run)
+{
+	in_kvm_run = in_run;
 }
 
 void *sigbus_take_action_required(void)

@@ -81,7 +81,12 @@ static void put_char(char c)
 	if (c == '{' && uart.len == 0)
 		uart.line[uart.len++] = ' ';
 	uart.line[uart.len++] = c;
-	if (c == '\n' || uart.len == sizeof(uart.line))
+	/* A guest line too long for the buffer is cut: each part is a line of its own. */
+	if (c != '\n' && uart.len == sizeof(uart.line) - 1) {
+		c = '\n';
+		uart.line[uart.len++] = c;
+	}
+	if (c == '\n')
 		flush_line();
 }
 

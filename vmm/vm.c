@@ -153,6 +153,12 @@ int vm_init(struct vm *vm, const struct options *opts)
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->ram == MAP_FAILED)
 		return fail("cannot allocate guest RAM");
+	/*
+	 * One guest page, one host page: memory failure on a transparent huge
+	 * page could take 2 MiB of guest memory where the VMM records 4 KiB.
+	 */
+	if (madvise(vm->ram, vm->ram_size, MADV_NOHUGEPAGE) && errno != EINVAL)
+		return fail("madvise(MADV_NOHUGEPAGE) on guest RAM");
 	return 0;
 }
 

@@ -281,10 +281,19 @@ static bool second_consumer(void *page)
 
 static void device_read_poison(void *page)
 {
-	uint64_t status;
+	uint64_t status, errors;
 
 	if (poison(page))
 		_exit(2);
+	/* A read that would span into the poisoned page is refused, with no error. */
+	errors = control_read(CONTROL_MEMORY_ERRORS);
+	control_write(CONTROL_DEVICE_READ, guest_pa(page) - 4);
+	status = control_read(CONTROL_STATUS);
+	if (status != CONTROL_STATUS_UNALIGNED || control_read(CONTROL_MEMORY_ERRORS) != errors) {
+		printf("demo: an unaligned device read into the poisoned page was not refused "
+		       "(status %llu)\n", (unsigned long long)status);
+		_exit(1);
+	}
 	printf("demo: asking the VMM's device to read poisoned page %p (GPA 0x%llx)\n", page,
 	       (unsigned long long)guest_pa(page));
 	control_write(CONTROL_DEVICE_READ, guest_pa(page));
