@@ -31,7 +31,7 @@ fi
 
 export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 export KBUILD_BUILD_TIMESTAMP="Sat Jan  1 00:00:00 UTC 2000" KBUILD_BUILD_USER=sea KBUILD_BUILD_HOST=harness
-export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1 CCACHE_COMPILERCHECK=content
+use_ccache
 kmake() { make -s -C "$src" O="$out" CC="ccache ${CROSS_COMPILE}gcc" "$@"; }
 
 stamp_key=$(

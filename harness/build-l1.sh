@@ -51,7 +51,7 @@ sysroot=/usr/aarch64-linux-gnu
 kvm_src=$src/tools/testing/selftests/kvm
 karch=arm64
 [ -d "$kvm_src/$karch" ] || karch=aarch64
-export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1
+use_ccache
 # shellcheck disable=SC1091
 . "$top/build/inputs.env"
 [ -x "${BUSYBOX_ARM64:-}" ] || die "the arm64 busybox is missing; fix: run 'make setup'"

@@ -20,7 +20,7 @@ src=$top/build/qemu
 out=$top/build/qemu-build
 [ -d "$src/.git" ] || die "build/qemu missing; fix: run 'make trees'"
 
-export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1
+use_ccache
 configure_args=(
 	--python=/usr/bin/python3
 	--cc="ccache gcc"

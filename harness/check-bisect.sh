@@ -15,7 +15,8 @@ src=$(realpath -m "$1") kbuild=$(realpath -m "$2")
 work=$(dirname "$src")/bisect
 [ -d "$src/.git" ] || die "kernel tree ${src#"$top"/} missing; fix: run 'make trees'"
 [ -f "$kbuild/.config" ] || die "no kernel config in ${kbuild#"$top"/}; fix: run 'make kernels'"
-export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1
+export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+use_ccache
 export KBUILD_BUILD_TIMESTAMP="Sat Jan  1 00:00:00 UTC 2000" KBUILD_BUILD_USER=sea KBUILD_BUILD_HOST=harness
 
 git -C "$src" worktree remove --force "$work/tree" 2>/dev/null || true
