@@ -29,11 +29,15 @@
 #define MEI_REG_ERROR_TYPES	0x24
 #define MEI_REG_FLAGS		0x28
 #define MEI_FLAG_FNV		0x1	/* consumption reports FnV: address unknown */
+#define MEI_REG_S2_WALK_LO	0x2c	/* armed stage 2 walk error: IPA | 1 */
+#define MEI_REG_S2_WALK_HI	0x30
 #define MEI_ID_VALUE		0x4a4e4945
 #define MEI_TYPE_MEM_UNCORRECTABLE 0x10
 #define MEI_CMD_INJECT		1
 #define MEI_CMD_CLEAR		2
 #define MEI_CMD_CLEAR_ALL	3
+#define MEI_CMD_INJECT_S2_WALK	4	/* ADDR is an IPA: its stage 1 walks fail at stage 2 */
+#define MEI_CMD_CLEAR_S2_WALK	5
 #define MEI_STATUS_OK		0
 #define MEI_STATUS_INVALID_TYPE	1
 #define MEI_STATUS_INVALID_ADDRESS 2
@@ -182,6 +186,21 @@ static inline uint32_t mei_set_flags(uint32_t flags)
 {
 	mei_write(MEI_REG_FLAGS, flags);
 	return mei_read(MEI_REG_STATUS);
+}
+
+/*
+ * Arms the stage 2 walk error: stage 1 table walks reading a descriptor in
+ * the IPA granule of @ipa fail at stage 2 (ESR_EL2.S1PTW). Returns STATUS.
+ */
+static inline uint32_t mei_s2_walk_error(uint64_t ipa)
+{
+	return mei_command(MEI_CMD_INJECT_S2_WALK, ipa, MEI_TYPE_MEM_UNCORRECTABLE);
+}
+
+/* The armed stage 2 walk error's IPA | 1, or 0. */
+static inline uint64_t mei_s2_walk_armed(void)
+{
+	return mei_read(MEI_REG_S2_WALK_LO) | (uint64_t)mei_read(MEI_REG_S2_WALK_HI) << 32;
 }
 
 static inline uint32_t mei_clear_all(void)

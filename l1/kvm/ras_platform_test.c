@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * ras_platform_test - the emulated RAS platform works, with any 6.12 kernel
+ * ras_platform_test - the emulated RAS platform works, on either kernel base
  *
- * Needs none of the kernel series: it checks what the QEMU patches promise.
+ * Needs none of the kernel series: it checks what the QEMU patches promise
+ * (s2_walk_host_owned needs KVM_CAP_ARM_SEA_TO_USER, which 7.1 has and the
+ * lts queue brings to 6.12, and skips without it).
  *  - injector_registers: the injector is found through the device tree and
  *    its read-only registers hold their documented values.
  *  - injector_bad_input: an unknown error type or command, an address outside
@@ -18,6 +20,14 @@
  *  - guest_read_serror: a KVM guest load from a poisoned page reaches KVM as
  *    an SEA (HCR_EL2.TEA routing), and KVM's fallback virtual SError runs the
  *    guest's SError handler; the SEA itself never reaches the guest.
+ *  - s2_walk_host_owned: the injector's stage 2 walk error, armed at the IPA
+ *    of the guest's last-level stage 1 table for one page, makes the guest's
+ *    load of that page an SEA on the stage 2 walk of a stage 1 descriptor
+ *    read (ESR_EL2.S1PTW = 1). That SEA is the host's (KVM's host_owns_sea()):
+ *    even with KVM_CAP_ARM_SEA_TO_USER enabled there is no KVM_EXIT_ARM_SEA,
+ *    the guest gets a virtual SError (ESR_EL1 0xbf000000: EC SError, IL, IDS)
+ *    in place of the load, and the host keeps running. Disarmed, the same
+ *    load reads the page.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -135,6 +145,7 @@ static void test_injector_hostile(void)
 		writes += 4;
 	}
 	TEST_ASSERT_EQ(mei_read(MEI_REG_COUNT), 0);
+	TEST_ASSERT_EQ(mei_s2_walk_armed(), 0);
 	TEST_ASSERT_EQ(mei_read(MEI_REG_ID), MEI_ID_VALUE);
 	TEST_ASSERT_EQ(mei_read(MEI_REG_GRANULE), 4096);
 	ksft_print_msg("%d hostile register writes: nothing poisoned, the device still answers\n",
@@ -271,6 +282,77 @@ static void test_guest_read_serror(void)
 	ksft_test_result_pass("guest_read_serror\n");
 }
 
+#define WALK_GVA	(1UL << 40)	/* a stage 1 table of its own at each level */
+#define WALK_DATA	0x5a5a5a5a5a5a5a5aUL
+/* The virtual SError KVM injects without a syndrome: EC SError, IL, IDS. */
+#define HOST_SERROR_ESR	((uint64_t)ESR_EC_SERROR << 26 | (1UL << 25) | ESR_SERROR_IDS)
+
+static void guest_walk(void)
+{
+	asm volatile("msr daifclr, #4" ::: "memory");
+	isb();
+	(void)READ_ONCE(*(volatile uint64_t *)WALK_GVA);
+	GUEST_ASSERT_EQ(READ_ONCE(guest_serror_count), 1);
+	GUEST_ASSERT_EQ(READ_ONCE(guest_serror_esr), HOST_SERROR_ESR);
+	GUEST_SYNC(1);
+	/* Disarmed: the walk and the load complete. */
+	GUEST_ASSERT_EQ(READ_ONCE(*(volatile uint64_t *)WALK_GVA), WALK_DATA);
+	GUEST_ASSERT_EQ(READ_ONCE(guest_serror_count), 1);
+	GUEST_DONE();
+}
+
+/* Runs the vCPU to its next ucall; a KVM_EXIT_ARM_SEA fails the test. */
+static uint64_t run_to_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
+{
+	vcpu_run(vcpu);
+	TEST_ASSERT(vcpu->run->exit_reason != KVM_EXIT_ARM_SEA,
+		    "KVM_EXIT_ARM_SEA for an SEA on a stage 2 walk: esr %#llx gpa %#llx",
+		    vcpu->run->arm_sea.esr, vcpu->run->arm_sea.gpa);
+	if (get_ucall(vcpu, uc) == UCALL_ABORT)
+		REPORT_GUEST_ASSERT(*uc);
+	return uc->cmd;
+}
+
+static void test_s2_walk_host_owned(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	uint64_t *hva, table_ipa;
+
+	if (!kvm_has_cap(KVM_CAP_ARM_SEA_TO_USER)) {
+		ksft_test_result_skip("s2_walk_host_owned: KVM_CAP_ARM_SEA_TO_USER not supported\n");
+		return;
+	}
+	guest_serror_count = 0;
+	guest_serror_esr = 0;
+	vm = vm_create_with_one_vcpu(&vcpu, guest_walk);
+	vm_init_descriptor_tables(vm);
+	vcpu_init_descriptor_tables(vcpu);
+	vm_install_exception_handler(vm, VECTOR_ERROR_CURRENT, guest_serror_handler);
+	vm_install_sync_handler(vm, VECTOR_SYNC_CURRENT, EC_DABT_CUR, guest_dabt_handler);
+	vm_enable_cap(vm, KVM_CAP_ARM_SEA_TO_USER, 0);
+
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, POISON_GPA, POISON_SLOT,
+				    vm->page_size / getpagesize() ?: 1, 0);
+	virt_pg_map(vm, WALK_GVA, POISON_GPA);
+	hva = addr_gpa2hva(vm, POISON_GPA);
+	*hva = WALK_DATA;
+	/* The descriptor the walk reads for WALK_GVA, in the last-level table. */
+	table_ipa = addr_hva2gpa(vm, virt_get_pte_hva(vm, WALK_GVA));
+	TEST_ASSERT_EQ(mei_s2_walk_error(table_ipa), MEI_STATUS_OK);
+	TEST_ASSERT_EQ(mei_s2_walk_armed(), (table_ipa & ~0xfffUL) | 1);
+
+	TEST_ASSERT_EQ(run_to_ucall(vcpu, &uc), UCALL_SYNC);
+	TEST_ASSERT_EQ(mei_command(MEI_CMD_CLEAR_S2_WALK, 0, 0), MEI_STATUS_OK);
+	TEST_ASSERT_EQ(mei_s2_walk_armed(), 0);
+	TEST_ASSERT_EQ(run_to_ucall(vcpu, &uc), UCALL_DONE);
+	kvm_vm_free(vm);
+	ksft_print_msg("stage 2 walk SEA at IPA %#lx: no exit, guest SError ESR_EL1 %#lx\n",
+		       table_ipa, (unsigned long)HOST_SERROR_ESR);
+	ksft_test_result_pass("s2_walk_host_owned\n");
+}
+
 int main(void)
 {
 	const char *why;
@@ -280,12 +362,13 @@ int main(void)
 	atexit(clear_all_poison);
 
 	ksft_print_header();
-	ksft_set_plan(6);
+	ksft_set_plan(7);
 	test_injector_registers();
 	test_injector_bad_input();
 	test_injector_hostile();
 	test_poisoned_write_lands();
 	test_host_read_sigbus();
 	test_guest_read_serror();
+	test_s2_walk_host_owned();
 	ksft_finished();
 }
