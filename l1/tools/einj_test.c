@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * einj_test [SEED] - the platform's ACPI EINJ, through Linux's driver and raw
+ * einj_test [--firmware-first] [SEED] - the platform's ACPI EINJ, through
+ * Linux's driver and raw
  *
- * Runs in the emulated host (L1) booted with ACPI (the acpi profile). KTAP:
+ * Runs in the emulated host (L1) booted with ACPI (the acpi and ghes
+ * profiles). KTAP:
  *  - exact_page: Linux's einj driver (debugfs, error type 0x10, notrigger)
  *    injects at an address inside one page of this process: the injector
  *    then holds exactly that page (COUNT 1, the physical neighbours not
- *    poisoned), nothing happens until the page is read, the read is a SIGBUS
- *    at the exact address, and once cleared the page's data is intact.
+ *    poisoned), nothing happens until the page is read, and the read is a
+ *    SIGBUS. Kernel first (acpi): BUS_OBJERR at the exact address, and once
+ *    cleared the page's data is intact. Firmware first (ghes, with
+ *    --firmware-first): APEI claims the abort and memory failure sends
+ *    BUS_MCEERR_AR for the page (si_addr in it, si_addr_lsb 12), which
+ *    Linux then keeps offline.
  *  - driver_refusals: requests Linux's driver must refuse (an unsupported
  *    type, unknown flags, no address mask, addresses outside RAM, zero):
  *    each write fails with EINVAL and nothing is poisoned.
  *  - hostile_registers: 10,000 random sequences on the EINJ registers
  *    themselves (garbage of every size at every offset, then a parameter
- *    structure whose address is this process's page, MMIO, the injector's
+ *    structure whose address is this process's third page, MMIO, the injector's
  *    own window, zero, unaligned or beyond RAM, and EXECUTE with garbage or
  *    1): each EXECUTE's status is the one the parameters call for, only this
  *    process's page is ever poisoned, the read-only registers keep their
@@ -51,6 +57,7 @@
 
 static int failures, test_number;
 static uint64_t mei_base;
+static bool firmware_first;
 
 static void result(bool ok, const char *name)
 {
@@ -162,12 +169,25 @@ static bool exact_page(void)
 	CHECK(!read_faults(pages + 4095, &value) && value == 0xa0, "page 0: %#x", value);
 	CHECK(!read_faults(pages + 2 * 4096, &value) && value == 0xa2, "page 2: %#x", value);
 	CHECK(read_faults(target, &value), "the poisoned page read %#x", value);
-	CHECK(sigbus_info.si_addr == (void *)target, "si_addr %p, expected %p",
-	      sigbus_info.si_addr, (void *)target);
-	printf("# SIGBUS si_code %d at the exact address\n", sigbus_info.si_code);
+	printf("# SIGBUS si_code %d si_addr %p si_addr_lsb %d (the read was at %p)\n",
+	       sigbus_info.si_code, sigbus_info.si_addr, sigbus_info.si_addr_lsb, (void *)target);
+	if (firmware_first) {
+		CHECK(sigbus_info.si_code == BUS_MCEERR_AR, "si_code %d", sigbus_info.si_code);
+		/* The page, at si_addr_lsb's granule: 6.12 gives the read's address, 7.1 the page's. */
+		CHECK(((uintptr_t)sigbus_info.si_addr & ~0xfffUL) == (uintptr_t)(pages + 4096),
+		      "si_addr %p, expected in the page at %p", sigbus_info.si_addr,
+		      (void *)(pages + 4096));
+		CHECK(sigbus_info.si_addr_lsb == 12, "si_addr_lsb %d", sigbus_info.si_addr_lsb);
+	} else {
+		CHECK(sigbus_info.si_code == BUS_OBJERR, "si_code %d", sigbus_info.si_code);
+		CHECK(sigbus_info.si_addr == (void *)target, "si_addr %p, expected %p",
+		      sigbus_info.si_addr, (void *)target);
+	}
 	CHECK(mei_clear(page_pa[1]) == MEI_STATUS_OK, "clearing the injected page");
 	CHECK(mei_read(MEI_REG_COUNT) == 0, "COUNT %u after clearing", mei_read(MEI_REG_COUNT));
-	CHECK(!read_faults(target, &value) && value == 0xa1, "after clearing: %#x", value);
+	/* Firmware first, Linux took the page offline: it is not this process's any more. */
+	if (!firmware_first)
+		CHECK(!read_faults(target, &value) && value == 0xa1, "after clearing: %#x", value);
 	return true;
 }
 
@@ -248,7 +268,7 @@ static uint64_t pick_address(bool *ram)
 	switch (r % 8) {
 	case 0: case 1: case 2:
 		*ram = true;
-		return page_pa[1] + (r >> 8) % 4096;
+		return page_pa[2] + (r >> 8) % 4096;
 	case 3: return 0;
 	case 4: return 0x08000000 + (r >> 8) % 0x10000;		/* GIC */
 	case 5: return mei_base + (r >> 8) % 0x1000;		/* the injector itself */
@@ -306,7 +326,7 @@ static bool hostile_registers(unsigned long long seed)
 		CHECK(mei_read(MEI_REG_COUNT) == (expected == EINJ_STATUS_SUCCESS),
 		      "sequence %d: COUNT %u", seq, mei_read(MEI_REG_COUNT));
 		if (expected == EINJ_STATUS_SUCCESS) {
-			CHECK(mei_clear(page_pa[1]) == MEI_STATUS_OK, "sequence %d: clearing", seq);
+			CHECK(mei_clear(page_pa[2]) == MEI_STATUS_OK, "sequence %d: clearing", seq);
 			successes++;
 		} else {
 			invalid++;
@@ -318,7 +338,7 @@ static bool hostile_registers(unsigned long long seed)
 		CHECK(read_sized(EINJ_TRIGGER + i, 1) == trigger_header[i], "trigger table byte %d", i);
 	CHECK(mei_read(MEI_REG_ID) == MEI_ID_VALUE, "ID");
 	CHECK(mei_read(MEI_REG_COUNT) == 0, "COUNT %u", mei_read(MEI_REG_COUNT));
-	CHECK(pages[4096] == 0xa1 && pages[4096 + 4095] == 0xa1, "the page's data changed");
+	CHECK(pages[2 * 4096] == 0xa2 && pages[2 * 4096 + 4095] == 0xa2, "the page's data changed");
 	printf("# %d sequences (seed %llu): %d injected into this process's page and cleared, %d refused\n",
 	       SEQUENCES, seed, successes, invalid);
 	return true;
@@ -332,6 +352,9 @@ int main(int argc, char **argv)
 
 	/* The emulated host has no wall clock: a new seed a run from the boot's timing. */
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	firmware_first = argc > 1 && !strcmp(argv[1], "--firmware-first");
+	argv += firmware_first;
+	argc -= firmware_first;
 	seed = argc > 1 ? strtoull(argv[1], NULL, 0) : (unsigned long long)now.tv_nsec;
 
 	printf("TAP version 13\n");

@@ -13,57 +13,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
+
+#include "run_captured.h"
 
 #define ASSERT_BANNER	"==== Test Assertion Failure ===="
 #define KSFT_ASSERT_EXIT	254	/* what a failed TEST_ASSERT() exits with */
 
+struct seen {
+	const char *where;
+	int banners, located;
+};
+
+static void on_line(const char *line, void *arg)
+{
+	struct seen *seen = arg;
+
+	if (strstr(line, ASSERT_BANNER))
+		seen->banners++;
+	else if (seen->banners == 1 && strstr(line, seen->where))
+		seen->located++;
+}
+
 int main(int argc, char **argv)
 {
-	int banners = 0, located = 0, fds[2], wstatus;
+	struct seen seen = { 0 };
 	const char *where;
-	char line[4096];
-	FILE *out;
-	pid_t pid;
+	int wstatus;
 
 	if (argc < 3 || !strchr(argv[1], ':') || argv[1][strlen(argv[1]) - 1] != ':') {
 		fprintf(stderr, "usage: known_failure FILE:LINE: COMMAND [ARGS...]\n");
 		return 2;
 	}
-	where = argv[1];
-	if (pipe(fds)) {
-		perror("known_failure: pipe");
+	where = seen.where = argv[1];
+	if (run_captured(argv + 2, on_line, &seen, &wstatus))
 		return 1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		perror("known_failure: fork");
-		return 1;
-	}
-	if (pid == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		dup2(fds[1], STDERR_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		execv(argv[2], argv + 2);
-		perror(argv[2]);
-		_exit(127);
-	}
-	close(fds[1]);
-	out = fdopen(fds[0], "r");
-	while (out && fgets(line, sizeof(line), out)) {
-		fputs(line, stdout);
-		if (strstr(line, ASSERT_BANNER))
-			banners++;
-		else if (banners == 1 && strstr(line, where))
-			located++;
-	}
-	fflush(stdout);
-	if (waitpid(pid, &wstatus, 0) < 0) {
-		perror("known_failure: waitpid");
-		return 1;
-	}
 	if (WIFSIGNALED(wstatus)) {
 		printf("known_failure: %s died of signal %d, not the known failure at %s\n",
 		       argv[2], WTERMSIG(wstatus), where);
@@ -74,7 +57,7 @@ int main(int argc, char **argv)
 		       argv[2], where);
 		return 1;
 	}
-	if (WEXITSTATUS(wstatus) != KSFT_ASSERT_EXIT || banners != 1 || located != 1) {
+	if (WEXITSTATUS(wstatus) != KSFT_ASSERT_EXIT || seen.banners != 1 || seen.located != 1) {
 		printf("known_failure: %s failed (exit %d), but not (only) at %s\n",
 		       argv[2], WEXITSTATUS(wstatus), where);
 		return 1;
