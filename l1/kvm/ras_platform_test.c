@@ -141,8 +141,11 @@ static void test_injector_hostile(void)
 		mei_write(MEI_REG_ADDR_LO, 0);
 		mei_write(MEI_REG_ADDR_HI, 0xffff0000 | (uint32_t)x);
 		mei_write(MEI_REG_TYPE, x >> 32);
-		mei_write(MEI_REG_COMMAND, i % 3 == 2 ? MEI_CMD_CLEAR_ALL : x >> 40);
+		/* Commands 0-7: inject, clear, clear all, arm and disarm the stage 2 walk error. */
+		mei_write(MEI_REG_COMMAND, (x >> 40) % 8);
 		writes += 4;
+		TEST_ASSERT_EQ(mei_read(MEI_REG_COUNT), 0);
+		TEST_ASSERT_EQ(mei_s2_walk_armed(), 0);
 	}
 	TEST_ASSERT_EQ(mei_read(MEI_REG_COUNT), 0);
 	TEST_ASSERT_EQ(mei_s2_walk_armed(), 0);
@@ -324,8 +327,7 @@ static void test_s2_walk_host_owned(void)
 		ksft_test_result_skip("s2_walk_host_owned: KVM_CAP_ARM_SEA_TO_USER not supported\n");
 		return;
 	}
-	guest_serror_count = 0;
-	guest_serror_esr = 0;
+	/* A new VM's guest globals come from the ELF file: guest_read_serror's counts are not in it. */
 	vm = vm_create_with_one_vcpu(&vcpu, guest_walk);
 	vm_init_descriptor_tables(vm);
 	vcpu_init_descriptor_tables(vcpu);

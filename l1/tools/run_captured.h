@@ -32,6 +32,8 @@ static inline int run_captured(char **argv, void (*on_line)(const char *line, vo
 	pid = fork();
 	if (pid < 0) {
 		perror("fork");
+		close(fds[0]);
+		close(fds[1]);
 		return -1;
 	}
 	if (pid == 0) {
