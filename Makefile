@@ -37,7 +37,7 @@ help:
 	@echo "make check-harness  only the harness's own tests (verdict fixtures, bad input, shellcheck)"
 	@echo "make check-bisect   build every patch of a kernel queue on its own (BASE=mainline|lts)"
 	@echo "make check-pristine the proof table: the fixes' tests on the pristine base and with the queue (BASE=mainline)"
-	@echo "make bench          the SEA path's costs under -icount (BASE=lts)"
+	@echo "make bench          the SEA path's costs under -icount, pristine vs series (BASE=mainline|lts)"
 	@echo "make setup|qemu|trees|kernels   one stage (BASES narrows)"
 	@echo "make export TREE=mainline|lts|qemu   write a tree's commits back to its queue"
 	@echo "make clean          remove build outputs but keep the trees and downloads"
