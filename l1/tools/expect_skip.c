@@ -27,11 +27,11 @@ static void on_line(const char *line, void *arg)
 {
 	struct seen *seen = arg;
 	const char *rest, *skip;
+	bool failed;
 	size_t len;
 
-	while (!strncmp(line, "# ", 2))
-		line += 2;
-	if (!strncmp(line, "not ok ", 7)) {
+	line = ktap_line(line, &failed);
+	if (failed) {
 		seen->failures++;
 		return;
 	}

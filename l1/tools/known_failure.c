@@ -37,10 +37,10 @@ static bool names_where(const char *line, const char *where)
 static void on_line(const char *line, void *arg)
 {
 	struct seen *seen = arg;
+	bool failed;
 
-	while (!strncmp(line, "# ", 2))
-		line += 2;
-	if (!strncmp(line, "not ok ", 7))
+	line = ktap_line(line, &failed);
+	if (failed)
 		seen->failures++;
 	else if (strstr(line, ASSERT_BANNER))
 		seen->banners++;

@@ -8,7 +8,9 @@
 #ifndef L1_TOOLS_RUN_CAPTURED_H
 #define L1_TOOLS_RUN_CAPTURED_H
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,6 +61,15 @@ static inline int run_captured(char **argv, void (*on_line)(const char *line, vo
 		return -1;
 	}
 	return 0;
+}
+
+/* A KTAP line without its "# " nesting; *failed: it is a "not ok" result. */
+static inline const char *ktap_line(const char *line, bool *failed)
+{
+	while (!strncmp(line, "# ", 2))
+		line += 2;
+	*failed = !strncmp(line, "not ok ", 7);
+	return line;
 }
 
 #endif /* L1_TOOLS_RUN_CAPTURED_H */
